@@ -1,0 +1,23 @@
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import * as schema from './schema/index.js';
+import { migrationsDir } from '../src/paths.js';
+
+export type Orm = BetterSQLite3Database<typeof schema>;
+export type Sqlite = Database.Database;
+
+/**
+ * Opens an instance database (a file path or ':memory:'), sets the pragmas and runs the migrations.
+ * WAL + synchronous=NORMAL: a committed transaction survives a killed process.
+ */
+export function openDatabase(location: string): { sqlite: Sqlite; orm: Orm } {
+  const sqlite = new Database(location);
+  if (location !== ':memory:') sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const orm = drizzle(sqlite, { schema });
+  migrate(orm, { migrationsFolder: migrationsDir });
+  return { sqlite, orm };
+}

@@ -1,0 +1,5 @@
+// Every table of the emulator. One file per family; drizzle-kit reads this index.
+export * from './emulator.js';
+export * from './users.js';
+export * from './roles.js';
+export * from './groups.js';

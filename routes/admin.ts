@@ -1,0 +1,78 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { parseDuration } from '../src/clock.js';
+import type { AppEnv } from '../src/http/env.js';
+import { badRequest } from '../src/http/errors.js';
+import { valid } from '../src/http/validate.js';
+import { numericId } from '../src/http/paging.js';
+
+const clockBody = z.union([
+  z.object({ freeze: z.iso.datetime({ offset: true }) }).strict(),
+  z.object({ advance: z.string().min(2) }).strict(),
+  z.object({ resume: z.literal(true) }).strict(),
+]);
+
+/** /_emulator/*: no token; the instance is chosen exactly as for /api routes. */
+export function adminRoutes() {
+  const r = new Hono<AppEnv>();
+
+  r.get('/health', (c) => {
+    const inst = c.var.instance;
+    return c.json({
+      status: 'ok',
+      instance: inst.name,
+      instances: c.var.registry.names(),
+      now: inst.clock.iso(),
+      uptimeMs: Math.round(process.uptime() * 1000),
+    });
+  });
+
+  r.post('/reset', (c) => {
+    const inst = c.var.registry.reset(c.var.instance.name);
+    return c.json({ status: 'reset', instance: inst.name });
+  });
+
+  r.get('/requests', valid('query', z.object({ limit: z.coerce.number().int().min(1).max(100_000).optional() })), (c) => {
+    const { limit } = c.req.valid('query');
+    return c.json(c.var.instance.journal.list(limit));
+  });
+
+  r.get('/clock', (c) => c.json({ now: c.var.instance.clock.iso(), frozen: c.var.instance.clock.frozen }));
+
+  r.post('/clock', valid('json', clockBody), (c) => {
+    const body = c.req.valid('json');
+    const clock = c.var.instance.clock;
+    if ('freeze' in body) clock.freeze(Date.parse(body.freeze));
+    else if ('advance' in body) {
+      const ms = parseDuration(body.advance);
+      if (ms === null) {
+        throw badRequest(`advance must be an ISO 8601 duration such as PT1H or P8D, got '${body.advance}'`, [
+          { path: 'body.advance', message: 'Invalid ISO 8601 duration' },
+        ]);
+      }
+      clock.advance(ms);
+    } else clock.resume();
+    return c.json({ now: clock.iso(), frozen: clock.frozen });
+  });
+
+  r.get(
+    '/outbox',
+    valid('query', z.object({ kind: z.string().optional(), to: z.string().optional(), since: z.iso.datetime({ offset: true }).optional() })),
+    (c) => {
+      const q = c.req.valid('query');
+      return c.json(c.var.instance.stores.outbox.list({ kind: q.kind, to: q.to, since: q.since ? Date.parse(q.since) : undefined }));
+    },
+  );
+
+  /** Issues a developer token for any user of this instance (to act as a non-admin in tests). */
+  r.post('/tokens', valid('json', z.object({ userId: numericId, token: z.string().min(8).optional() })), (c) => {
+    const { userId, token } = c.req.valid('json');
+    const inst = c.var.instance;
+    inst.stores.users.get(userId);
+    const value = token ?? inst.ids.token('dev-');
+    inst.stores.users.addToken(userId, value);
+    return c.json({ userId, token: value });
+  });
+
+  return r;
+}

@@ -1,0 +1,12 @@
+import type { Hono } from 'hono';
+import type { AppEnv } from '../src/http/env.js';
+import { groupsRoutes } from './groups.js';
+import { rolesRoutes } from './roles.js';
+import { usersRoutes } from './users.js';
+
+/** Every API family's router. Each family adds one line. Literal paths must come before parameters within a family. */
+export const families: Array<() => Hono<AppEnv>> = [usersRoutes, rolesRoutes, groupsRoutes];
+
+export function mountFamilies(app: Hono<AppEnv>): void {
+  for (const f of families) app.route('/', f());
+}

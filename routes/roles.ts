@@ -1,0 +1,43 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../src/http/env.js';
+import { jsonId, numericId } from '../src/http/paging.js';
+import { valid } from '../src/http/validate.js';
+
+const idParam = z.object({ roleId: numericId });
+const createBody = z.object({
+  name: z.string().trim().min(1).max(255),
+  description: z.string().max(2000),
+  fromRoleId: jsonId,
+});
+const authority = z.string().trim().min(1).max(255).regex(/^[A-Za-z0-9_.:-]+$/, 'an authority is a name like dataset.manage');
+
+/** Roles Governance API: /api/authorization/v1/roles */
+export function rolesRoutes() {
+  const r = new Hono<AppEnv>();
+  const base = '/api/authorization/v1/roles';
+
+  r.post(base, valid('json', createBody), (c) => c.json(c.var.instance.stores.roles.createFrom(c.req.valid('json'))));
+
+  r.get(base, (c) => c.json(c.var.instance.stores.roles.list()));
+
+  r.get(`${base}/:roleId`, valid('param', idParam), (c) => c.json(c.var.instance.stores.roles.get(c.req.valid('param').roleId)));
+
+  /** Not in the reference, but Domo serves it and it is how a client reads back what the PATCH set. */
+  r.get(`${base}/:roleId/authorities`, valid('param', idParam), (c) => {
+    const id = c.req.valid('param').roleId;
+    return c.json(c.var.instance.stores.roles.authorities(id).map((a) => ({ authority: a, roleIds: [id] })));
+  });
+
+  r.patch(`${base}/:roleId/authorities`, valid('param', idParam), valid('json', z.array(authority)), (c) => {
+    c.var.instance.stores.roles.setAuthorities(c.req.valid('param').roleId, c.req.valid('json'));
+    return c.json({ status: 'SUCCESS', message: '' });
+  });
+
+  r.delete(`${base}/:roleId`, valid('param', idParam), (c) => {
+    c.var.instance.stores.roles.delete(c.req.valid('param').roleId);
+    return c.body(null, 204);
+  });
+
+  return r;
+}

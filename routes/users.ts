@@ -1,0 +1,70 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../src/http/env.js';
+import { csvList, jsonId, numericId, pagingQuery } from '../src/http/paging.js';
+import { valid } from '../src/http/validate.js';
+import type { UserPart } from '../src/state/users.js';
+
+const partsQuery = z.object({
+  parts: csvList
+    .pipe(z.array(z.string().transform((s) => s.toUpperCase()).pipe(z.enum(['MINIMAL', 'SIMPLE', 'DETAILED', 'GROUPS', 'ROLE']))))
+    .optional(),
+});
+
+const optionalText = z.string().max(1000).nullable().optional();
+const userFields = {
+  displayName: z.string().trim().min(1).max(255),
+  emailAddress: z.email(),
+  userName: z.string().trim().min(1).max(255).optional(),
+  roleId: jsonId,
+  title: optionalText,
+  department: optionalText,
+  phoneNumber: optionalText,
+  location: optionalText,
+  employeeId: optionalText,
+  managerId: jsonId.nullable().optional(),
+  timeZone: optionalText,
+  locale: optionalText,
+};
+const createBody = z.object(userFields);
+const patchBody = z
+  .object(userFields)
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, { message: 'Give at least one field to change' });
+const idParam = z.object({ userId: numericId });
+
+/** Users API: /api/identity/v1/users */
+export function usersRoutes() {
+  const r = new Hono<AppEnv>();
+  const base = '/api/identity/v1/users';
+
+  r.post(base, valid('json', createBody), (c) => {
+    const users = c.var.instance.stores.users;
+    return c.json(users.view(users.create(c.req.valid('json'))));
+  });
+
+  r.get(base, valid('query', pagingQuery(500, 10_000).extend(partsQuery.shape)), (c) => {
+    const q = c.req.valid('query');
+    const users = c.var.instance.stores.users;
+    const page = users.list(q);
+    return c.json({ users: page.users.map((u) => users.view(u, q.parts as UserPart[] | undefined)), count: page.total });
+  });
+
+  r.get(`${base}/:userId`, valid('param', idParam), valid('query', partsQuery), (c) => {
+    const users = c.var.instance.stores.users;
+    const u = users.get(c.req.valid('param').userId);
+    return c.json({ users: [users.view(u, c.req.valid('query').parts as UserPart[] | undefined)] });
+  });
+
+  r.patch(`${base}/:userId`, valid('param', idParam), valid('json', patchBody), (c) => {
+    const users = c.var.instance.stores.users;
+    return c.json(users.view(users.update(c.req.valid('param').userId, c.req.valid('json'))));
+  });
+
+  r.delete(`${base}/:userId`, valid('param', idParam), (c) => {
+    c.var.instance.stores.users.delete(c.req.valid('param').userId);
+    return c.json(1);
+  });
+
+  return r;
+}

@@ -1,0 +1,97 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { adminRoutes } from '../routes/admin.js';
+import { mountFamilies } from '../routes/index.js';
+import { loadCatalog, registerCatalogFallbacks, type CatalogEntry } from './catalog.js';
+import type { Config } from './config.js';
+import { auth } from './http/auth.js';
+import type { AppEnv } from './http/env.js';
+import { ApiError, badRequest, errorBody, payloadTooLarge } from './http/errors.js';
+import { newToe } from './ids.js';
+import { isValidInstanceName, type InstanceRegistry } from './instances.js';
+
+/**
+ * The instance a request is for: X-Domo-Instance, else the first label of a `*.localhost` or
+ * `*.domo.localhost` / `*.domo.com` Host, else `default`.
+ */
+export function instanceNameFor(headerValue: string | undefined, host: string | undefined): string {
+  if (headerValue) return headerValue.trim().toLowerCase();
+  const hostname = (host ?? '').replace(/:\d+$/, '').toLowerCase();
+  const m = /^([^.]+)\.(?:domo\.)?localhost$/.exec(hostname) ?? /^([^.]+)\.domo\.com$/.exec(hostname);
+  return m ? m[1] : 'default';
+}
+
+export interface AppOptions {
+  registry: InstanceRegistry;
+  catalog?: CatalogEntry[];
+}
+
+/** Builds the Hono app: middleware order, family routes, admin routes, 501 fallbacks, the error renderer. */
+export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Hono<AppEnv> {
+  const config: Config = registry.config;
+  const logger = registry.logger;
+  const app = new Hono<AppEnv>({ strict: false });
+
+  // 1. request id, shared context
+  app.use('*', async (c, next) => {
+    const id = newToe();
+    c.set('requestId', id);
+    c.set('config', config);
+    c.set('registry', registry);
+    c.set('logger', logger);
+    c.header('X-Request-Id', id);
+    await next();
+  });
+
+  // 2. instance + 3. journal (one line per request at debug level)
+  app.use('*', async (c, next) => {
+    const name = instanceNameFor(c.req.header('x-domo-instance'), c.req.header('host'));
+    if (!isValidInstanceName(name)) {
+      throw badRequest(`Invalid instance name '${name}': use letters, digits and '-' (at most 63)`, [
+        { path: 'header.X-Domo-Instance', message: 'Invalid instance name' },
+      ]);
+    }
+    const instance = registry.get(name);
+    c.set('instance', instance);
+    const declared = Number(c.req.header('content-length') ?? NaN);
+    const started = performance.now();
+    try {
+      if (declared > config.maxUploadBytes) throw payloadTooLarge(config.maxUploadBytes);
+      await next();
+    } finally {
+      const ms = Math.round((performance.now() - started) * 1000) / 1000;
+      const status = c.res.status;
+      instance.journal.add({
+        time: new Date().toISOString(),
+        method: c.req.method,
+        path: c.req.path,
+        status,
+        ms,
+        instance: name,
+        requestId: c.var.requestId,
+      });
+      if (logger.level === 'debug') logger.debug(`${c.req.method} ${c.req.path} ${status} ${ms}ms [${name}]`);
+    }
+  });
+
+  // 4. auth on every product route
+  app.use('/api/*', auth);
+  app.use('/domo/*', auth);
+
+  // 5. routes
+  app.route('/_emulator', adminRoutes());
+  mountFamilies(app);
+  registerCatalogFallbacks(app, catalog);
+
+  app.notFound((c) => errorBody(c, 404, `No route for ${c.req.method} ${c.req.path}`));
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return errorBody(c, err.status, err.message, err.details);
+    if (err instanceof HTTPException) return errorBody(c, err.status as ContentfulStatusCode, err.message);
+    logger.error(`${c.req.method} ${c.req.path} failed (toe ${c.var.requestId})`, err);
+    return errorBody(c, 500, 'Internal error; the emulator log has the details (search for the toe)');
+  });
+
+  return app;
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { defaultFixturesDir } from './paths.js';
+import { logLevels } from './logger.js';
+
+/** The one schema for emulator options, shared by the CLI (flags + env) and startEmulator(). */
+export const optionsSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(0),
+  host: z.string().min(1).default('127.0.0.1'),
+  /** A directory holding one database file per instance, or ':memory:'. */
+  db: z.string().min(1).default(':memory:'),
+  fixtures: z.string().min(1).default(defaultFixturesDir),
+  seed: z.boolean().default(true),
+  /** Extra developer tokens for the fixtures' admin user. */
+  tokens: z.array(z.string().min(8, 'a token needs at least 8 characters')).default([]),
+  logLevel: z.enum(logLevels).default('info'),
+  /** Largest JSON/text request body, in bytes (413 above). */
+  maxBodyBytes: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  /** Largest streamed upload (CSV part, file), in bytes (413 above). */
+  maxUploadBytes: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
+  /** 'sequential' makes ids predictable for tests. */
+  ids: z.enum(['random', 'sequential']).default('random'),
+  /** Freeze every instance clock at this ISO time when it is created. */
+  freezeClock: z.iso.datetime({ offset: true }).optional(),
+  /** Bound of the per-instance request journal. */
+  journalSize: z.coerce.number().int().min(1).max(100_000).default(500),
+});
+
+export type EmulatorOptions = z.input<typeof optionsSchema>;
+export type Config = z.output<typeof optionsSchema>;

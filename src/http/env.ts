@@ -1,0 +1,16 @@
+import type { Config } from '../config.js';
+import type { Instance, InstanceRegistry } from '../instances.js';
+import type { UserRecord } from '../state/users.js';
+import type { Logger } from '../logger.js';
+
+/** What every handler can read from the context. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    config: Config;
+    registry: InstanceRegistry;
+    logger: Logger;
+    instance: Instance;
+    user: UserRecord;
+  };
+}

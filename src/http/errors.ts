@@ -1,0 +1,60 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+/** Every failure a handler or store wants the client to see. Rendered only by errorBody(). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    message: string,
+    readonly details?: ErrorDetail[],
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (message: string, details?: ErrorDetail[]) => new ApiError(400, message, details);
+export const unauthorized = (message: string) => new ApiError(401, message);
+export const forbidden = (message: string) => new ApiError(403, message);
+export const notFound = (message: string) => new ApiError(404, message);
+export const conflict = (message: string) => new ApiError(409, message);
+export const payloadTooLarge = (limit: number) =>
+  new ApiError(413, `Request body is larger than the limit of ${limit} bytes`);
+export const unsupportedMediaType = (message: string) => new ApiError(415, message);
+export const notImplemented = (message: string) => new ApiError(501, message);
+
+const reasons: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
+  423: 'Locked',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
+};
+
+export const reasonPhrase = (status: number) => reasons[status] ?? 'Error';
+
+/** The one error renderer: Domo's error shape plus `details` for validation failures. */
+export function errorBody(c: Context, status: ContentfulStatusCode, message: string, details?: ErrorDetail[]): Response {
+  const toe = (c.get('requestId') as string | undefined) ?? '';
+  const body: Record<string, unknown> = {
+    status,
+    statusReason: reasonPhrase(status),
+    path: c.req.path,
+    message,
+    toe,
+  };
+  if (details && details.length) body.details = details;
+  return c.json(body, status);
+}

@@ -1,0 +1,29 @@
+export interface JournalEntry {
+  time: string;
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+  instance: string;
+  requestId: string;
+}
+
+/** A bounded ring buffer of the last requests an instance served (GET /_emulator/requests). */
+export class Journal {
+  private readonly items: JournalEntry[] = [];
+  private next = 0;
+
+  constructor(private readonly size: number) {}
+
+  add(e: JournalEntry): void {
+    if (this.items.length < this.size) this.items.push(e);
+    else this.items[this.next] = e;
+    this.next = (this.next + 1) % this.size;
+  }
+
+  /** Newest last. */
+  list(limit = this.size): JournalEntry[] {
+    const ordered = this.items.length < this.size ? this.items : [...this.items.slice(this.next), ...this.items.slice(0, this.next)];
+    return ordered.slice(Math.max(0, ordered.length - limit));
+  }
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startEmulator } from './server.js';
+import { createLogger, logLevels, type LogLevel } from './logger.js';
+import type { EmulatorOptions } from './config.js';
+import { packageRoot } from './paths.js';
+
+const usage = `Usage: domo-emulator [options]
+  --port <n>          port to listen on, 0 = any free port   (env PORT, default 8080)
+  --host <addr>       address to bind                        (env HOST, default 127.0.0.1)
+  --db <dir|:memory:> directory for per-instance databases   (env DOMO_EMULATOR_DB, default .domo-emulator)
+  --fixtures <dir>    fixtures directory                     (env DOMO_EMULATOR_FIXTURES, default built-in)
+  --no-seed           load only the admin user and system roles (env DOMO_EMULATOR_NO_SEED=1)
+  --token <value>     extra developer token for the admin user, repeatable (env DOMO_EMULATOR_TOKENS, comma-separated)
+  --ids <mode>        random | sequential                    (env DOMO_EMULATOR_IDS)
+  --freeze-clock <t>  start every instance clock frozen at this ISO time (env DOMO_EMULATOR_FREEZE_CLOCK)
+  --max-body <bytes>  largest JSON body (413 above)          (env DOMO_EMULATOR_MAX_BODY, default 10485760)
+  --log-level <l>     ${logLevels.join(' | ')}  (env LOG_LEVEL, default info)
+  --help              this text`;
+
+function fail(message: string): never {
+  process.stderr.write(`domo-emulator: ${message}\n`);
+  process.exit(2);
+}
+
+function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help?: boolean } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        db: { type: 'string' },
+        fixtures: { type: 'string' },
+        'no-seed': { type: 'boolean' },
+        token: { type: 'string', multiple: true },
+        ids: { type: 'string' },
+        'freeze-clock': { type: 'string' },
+        'max-body': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    fail(`${(e as Error).message.split('\n')[0]} (see --help)`);
+  }
+  const envTokens = (env.DOMO_EMULATOR_TOKENS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  const port = values.port ?? env.PORT ?? '8080';
+  if (!/^\d+$/.test(port)) fail(`--port must be a number from 0 to 65535, got '${port}'`);
+  const maxBody = values['max-body'] ?? env.DOMO_EMULATOR_MAX_BODY;
+  if (maxBody !== undefined && !/^\d+$/.test(maxBody)) fail(`--max-body must be a number of bytes, got '${maxBody}'`);
+  const db = values.db ?? env.DOMO_EMULATOR_DB ?? '.domo-emulator';
+  const fixtures = values.fixtures ?? env.DOMO_EMULATOR_FIXTURES;
+  return {
+    help: values.help,
+    port: Number(port),
+    host: values.host ?? env.HOST ?? '127.0.0.1',
+    db: db === ':memory:' ? db : resolve(db),
+    fixtures: fixtures ? resolve(fixtures) : undefined,
+    seed: !(values['no-seed'] ?? ['1', 'true'].includes(env.DOMO_EMULATOR_NO_SEED ?? '')),
+    tokens: [...envTokens, ...(values.token ?? [])],
+    ids: (values.ids ?? env.DOMO_EMULATOR_IDS) as EmulatorOptions['ids'],
+    freezeClock: values['freeze-clock'] ?? env.DOMO_EMULATOR_FREEZE_CLOCK,
+    maxBodyBytes: maxBody === undefined ? undefined : Number(maxBody),
+    logLevel: (values['log-level'] ?? env.LOG_LEVEL ?? 'info') as LogLevel,
+  };
+}
+
+async function main(): Promise<void> {
+  const opts = parse(process.argv.slice(2), process.env);
+  if (opts.help) {
+    process.stdout.write(usage + '\n');
+    return;
+  }
+  if (opts.logLevel && !logLevels.includes(opts.logLevel)) fail(`--log-level must be one of ${logLevels.join(', ')}, got '${opts.logLevel}'`);
+  const logger = createLogger(opts.logLevel ?? 'info');
+  let emu;
+  try {
+    emu = await startEmulator(opts, logger);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') {
+      process.stderr.write(`domo-emulator: port ${opts.port} on ${opts.host} is already in use (try --port 0 or another port)\n`);
+      process.exit(1);
+    }
+    if (err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') {
+      process.stderr.write(`domo-emulator: cannot listen on ${opts.host}:${opts.port}: ${err.message}\n`);
+      process.exit(1);
+    }
+    if (/^Invalid options/.test(err.message)) fail(err.message);
+    throw e;
+  }
+  const admin = emu.instance('default');
+  const adminId = Number(admin.meta('adminUserId'));
+  const tokens = adminId
+    ? (admin.sqlite.prepare('select token from tokens where user_id = ? order by created, token').all(adminId) as Array<{ token: string }>).map((r) => r.token)
+    : [];
+  const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  process.stdout.write(`domo-emulator listening on ${emu.url}\n`);
+  for (const t of tokens) process.stdout.write(`developer token: ${t}\n`);
+  process.stdout.write(`(domo-emulator ${version}; data: ${emu.config.db}; send the token as X-DOMO-Developer-Token)\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal}: finishing in-flight requests and closing databases`);
+    const force = setTimeout(() => {
+      logger.warn('requests still open after 10 s; exiting');
+      process.exit(0);
+    }, 10_000);
+    force.unref();
+    emu.close().then(
+      () => process.exit(0),
+      (e) => {
+        logger.error('error while closing', e);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((e) => {
+  process.stderr.write(`domo-emulator: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,16 @@
+import type { Orm, Sqlite } from '../../db/client.js';
+import type { Clock } from '../clock.js';
+import type { IdGenerator } from '../ids.js';
+import type { Logger } from '../logger.js';
+
+/** What every store is built from: the instance database, its clock and its id generator. */
+export interface StoreContext {
+  instanceName: string;
+  sqlite: Sqlite;
+  orm: Orm;
+  clock: Clock;
+  ids: IdGenerator;
+  logger: Logger;
+  /** A directory this instance may write files to (exports, file blobs). */
+  dataDir: string;
+}

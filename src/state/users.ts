@@ -1,0 +1,179 @@
+import { asc, eq, sql } from 'drizzle-orm';
+import { groupMembers, groups, roles, tokens, users } from '../../db/schema/index.js';
+import { badRequest, conflict, notFound } from '../http/errors.js';
+import type { StoreContext } from './context.js';
+
+export type UserRecord = typeof users.$inferSelect;
+
+export interface UserInput {
+  displayName?: string;
+  emailAddress?: string;
+  userName?: string;
+  roleId?: number;
+  title?: string | null;
+  department?: string | null;
+  phoneNumber?: string | null;
+  location?: string | null;
+  employeeId?: string | null;
+  managerId?: number | null;
+  timeZone?: string | null;
+  locale?: string | null;
+}
+
+export interface UserSeed extends UserInput {
+  id: number;
+  displayName: string;
+  emailAddress: string;
+  roleId: number;
+  tokens?: string[];
+}
+
+/** parts of GET /api/identity/v1/users: MINIMAL, SIMPLE, DETAILED, GROUPS, ROLE. */
+export type UserPart = 'MINIMAL' | 'SIMPLE' | 'DETAILED' | 'GROUPS' | 'ROLE';
+
+/** Fields shown as `attributes` entries at each level of detail. */
+const simpleAttrs = ['title', 'department', 'phoneNumber'] as const;
+const detailedAttrs = ['location', 'employeeId', 'managerId', 'timeZone', 'locale'] as const;
+
+export class UsersStore {
+  private readonly byIdStmt;
+  private readonly byTokenStmt;
+
+  constructor(private readonly ctx: StoreContext) {
+    this.byIdStmt = ctx.orm.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
+    this.byTokenStmt = ctx.orm
+      .select({ user: users })
+      .from(tokens)
+      .innerJoin(users, eq(users.id, tokens.userId))
+      .where(eq(tokens.token, sql.placeholder('token')))
+      .prepare();
+  }
+
+  find(id: number): UserRecord | undefined {
+    return this.byIdStmt.get({ id });
+  }
+
+  get(id: number): UserRecord {
+    const u = this.find(id);
+    if (!u) throw notFound(`User ${id} not found`);
+    return u;
+  }
+
+  /** The user a developer or session token belongs to. */
+  byToken(token: string): UserRecord | undefined {
+    return this.byTokenStmt.get({ token })?.user;
+  }
+
+  list(opts: { limit: number; offset: number }): { users: UserRecord[]; total: number } {
+    const total = this.ctx.orm.select({ n: sql<number>`count(*)` }).from(users).get()!.n;
+    const rows = this.ctx.orm.select().from(users).orderBy(asc(users.id)).limit(opts.limit).offset(opts.offset).all();
+    return { users: rows, total };
+  }
+
+  create(input: UserInput & { displayName: string; emailAddress: string; roleId: number }, id = this.ctx.ids.numeric()): UserRecord {
+    this.assertRole(input.roleId);
+    this.assertEmailFree(input.emailAddress);
+    const now = this.ctx.clock.nowMs();
+    this.ctx.orm
+      .insert(users)
+      .values({ ...this.columns(input), id, userName: input.userName ?? input.emailAddress, created: now, modified: now } as typeof users.$inferInsert)
+      .run();
+    return this.get(id);
+  }
+
+  update(id: number, patch: UserInput): UserRecord {
+    const current = this.get(id);
+    if (patch.roleId !== undefined) this.assertRole(patch.roleId);
+    if (patch.emailAddress !== undefined && patch.emailAddress.toLowerCase() !== current.emailAddress.toLowerCase()) {
+      this.assertEmailFree(patch.emailAddress);
+    }
+    this.ctx.orm.update(users).set({ ...this.columns(patch), modified: this.ctx.clock.nowMs() }).where(eq(users.id, id)).run();
+    return this.get(id);
+  }
+
+  /** Deletes a user; their group memberships and tokens go with them (foreign keys cascade). */
+  delete(id: number): void {
+    this.get(id);
+    this.ctx.orm.delete(users).where(eq(users.id, id)).run();
+  }
+
+  groupsOf(id: number): Array<{ id: number; name: string }> {
+    return this.ctx.orm
+      .select({ id: groups.id, name: groups.name })
+      .from(groupMembers)
+      .innerJoin(groups, eq(groups.id, groupMembers.groupId))
+      .where(eq(groupMembers.userId, id))
+      .orderBy(asc(groups.id))
+      .all();
+  }
+
+  addToken(userId: number, token: string, kind = 'developer'): void {
+    this.ctx.orm
+      .insert(tokens)
+      .values({ token, userId, kind, created: this.ctx.clock.nowMs() })
+      .onConflictDoUpdate({ target: tokens.token, set: { userId } })
+      .run();
+  }
+
+  /** The shape Domo's identity API answers with, at the requested level of detail. */
+  view(u: UserRecord, parts: UserPart[] = ['DETAILED']): Record<string, unknown> {
+    const want = new Set(parts.length ? parts : ['DETAILED']);
+    const out: Record<string, unknown> = { id: u.id, displayName: u.displayName };
+    if (want.has('MINIMAL') && want.size === 1) return out;
+    Object.assign(out, { userName: u.userName, roleId: u.roleId, emailAddress: u.emailAddress });
+    const keys: readonly (keyof UserRecord)[] = want.has('DETAILED') ? [...simpleAttrs, ...detailedAttrs] : simpleAttrs;
+    const attributes: Array<{ key: string; values: Array<string | number> }> = [];
+    for (const k of keys) {
+      const v = u[k];
+      if (v !== null && v !== undefined) attributes.push({ key: k, values: [v as string | number] });
+    }
+    if (want.has('DETAILED')) {
+      attributes.push({ key: 'created', values: [u.created] }, { key: 'lastModified', values: [u.modified] });
+    }
+    out.attributes = attributes;
+    if (want.has('DETAILED')) {
+      for (const k of keys) out[k] = u[k] ?? null;
+      out.created = u.created;
+      out.modified = u.modified;
+    }
+    if (want.has('GROUPS')) out.groups = this.groupsOf(u.id);
+    if (want.has('ROLE')) {
+      const r = this.ctx.orm.select({ id: roles.id, name: roles.name }).from(roles).where(eq(roles.id, u.roleId)).get();
+      out.role = r ?? null;
+    }
+    return out;
+  }
+
+  seed(list: UserSeed[]): void {
+    const now = this.ctx.clock.nowMs();
+    for (const u of list) {
+      this.ctx.orm
+        .insert(users)
+        .values({ ...this.columns(u), id: u.id, userName: u.userName ?? u.emailAddress, created: now, modified: now } as typeof users.$inferInsert)
+        .run();
+      for (const t of u.tokens ?? []) this.addToken(u.id, t);
+    }
+  }
+
+  private columns(input: UserInput): Partial<typeof users.$inferInsert> {
+    const out: Partial<typeof users.$inferInsert> = {};
+    for (const k of ['displayName', 'emailAddress', 'userName', 'roleId', ...simpleAttrs, ...detailedAttrs] as const) {
+      if (input[k] !== undefined) (out as Record<string, unknown>)[k] = input[k];
+    }
+    return out;
+  }
+
+  private assertRole(roleId: number): void {
+    const r = this.ctx.orm.select({ id: roles.id }).from(roles).where(eq(roles.id, roleId)).get();
+    if (!r) throw badRequest(`roleId ${roleId} does not name an existing role`, [{ path: 'body.roleId', message: `Role ${roleId} does not exist` }]);
+  }
+
+  private assertEmailFree(email: string): void {
+    const hit = this.ctx.orm
+      .select({ id: users.id })
+      .from(users)
+      .where(sql`lower(${users.emailAddress}) = lower(${email})`)
+      .get();
+    if (hit) throw conflict(`A user with emailAddress '${email}' already exists (id ${hit.id})`);
+  }
+}

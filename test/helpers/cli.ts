@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..', '..');
+
+export interface CliProcess {
+  proc: ChildProcess;
+  url: string;
+  stdout: string[];
+  stderr: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs the real CLI (src/main.ts through tsx) and resolves once it prints its URL. */
+export function startCli(args: string[], env: Record<string, string> = {}): Promise<CliProcess> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'main.ts'), ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  let err = '';
+  proc.stderr!.on('data', (d) => (err += d));
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`CLI did not start in time; stderr: ${err}`)), 20_000);
+    proc.stdout!.on('data', (d) => {
+      buf += d;
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const l of lines) {
+        stdout.push(l);
+        const m = /^domo-emulator listening on (http:\/\/\S+)$/.exec(l);
+        if (m) {
+          clearTimeout(timer);
+          resolve({
+            proc,
+            url: m[1],
+            stdout,
+            stderr: () => err,
+            stop: (signal = 'SIGTERM') =>
+              new Promise((res) => {
+                if (proc.exitCode !== null) return res(proc.exitCode);
+                proc.once('exit', (code) => res(code));
+                proc.kill(signal);
+              }),
+          });
+        }
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`CLI exited with ${code}; stderr: ${err}`), { code, stderr: err }));
+    });
+  });
+}
+
+/** Runs the CLI to completion (for flag errors) and returns its exit code and output. */
+export function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'main.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (d) => (out += d));
+  proc.stderr.on('data', (d) => (err += d));
+  return new Promise((resolve) => proc.once('exit', (code) => resolve({ code, stdout: out, stderr: err })));
+}
