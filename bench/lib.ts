@@ -1,0 +1,80 @@
+/**
+ * Shared pieces of the benchmark scripts: build once, spawn the real server, sample its peak RSS,
+ * medians, and writing a result file. Benchmarks are never run by `npm test`.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+
+export const root = join(import.meta.dirname, '..');
+export const ADMIN_TOKEN = 'domo-emulator-admin-token';
+
+/** Compiles src/ to dist/ (the benchmarks measure the built CLI, as `npm start` runs it). */
+export function ensureBuilt(): void {
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) throw new Error('build failed');
+}
+
+export interface Server {
+  url: string;
+  pid: number;
+  proc: ChildProcess;
+  /** Peak resident set size of the server process so far, in MB (VmHWM). */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts `node dist/src/main.js` on a free port with the given extra flags. */
+export async function spawnServer(args: string[] = [], env: Record<string, string> = {}): Promise<Server> {
+  const proc = spawn(process.execPath, [join(root, 'dist', 'src', 'main.js'), '--port', '0', '--log-level', 'warn', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let buf = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.stdout!.on('data', (d) => {
+      buf += d;
+      const m = /domo-emulator listening on (\S+)/.exec(buf);
+      if (m) resolve(m[1]);
+    });
+    proc.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return {
+    url,
+    pid: proc.pid!,
+    proc,
+    peakRssMb: () => peakRssMb(proc.pid!),
+    async stop() {
+      if (proc.exitCode !== null) return;
+      proc.kill('SIGTERM');
+      await once(proc, 'exit');
+    },
+  };
+}
+
+export function peakRssMb(pid: number = process.pid): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmHWM:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+export const fmt = (n: number, digits = 2) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** Writes bench/results/<name>.md (BENCHMARKS.md gathers these) and echoes it. */
+export function writeResult(name: string, markdown: string): void {
+  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+  const text = `${markdown.trim()}\n\n_Measured ${new Date().toISOString()} on ${process.platform} ${process.arch}, Node ${process.version}._\n`;
+  writeFileSync(join(root, 'bench', 'results', `${name}.md`), text);
+  process.stdout.write(text);
+}
