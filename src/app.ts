@@ -57,7 +57,10 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
     const declared = Number(c.req.header('content-length') ?? NaN);
     const started = performance.now();
     try {
-      if (declared > config.maxUploadBytes) throw payloadTooLarge(config.maxUploadBytes);
+      if (declared > config.maxUploadBytes) {
+        c.res = errorBody(c, 413, payloadTooLarge(config.maxUploadBytes).message);
+        return;
+      }
       await next();
     } finally {
       const ms = Math.round((performance.now() - started) * 1000) / 1000;

@@ -32,6 +32,18 @@ const notEmulated = (method: string, path: string): Handler<AppEnv> => {
 };
 const fallbackHandlers = new WeakSet<Function>();
 
+/** Orders paths so a literal segment comes before a parameter at the same place (`/created` before `/:id`). */
+function literalFirst(a: CatalogEntry, b: CatalogEntry): number {
+  const x = a.path.split('/');
+  const y = b.path.split('/');
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const px = x[i].startsWith(':');
+    const py = y[i].startsWith(':');
+    if (px !== py) return px ? 1 : -1;
+  }
+  return 0;
+}
+
 /** Literal segments the reference writes in capitals (USERS, RYUU_APP...) also match in lower case. */
 function pathVariants(path: string): string[] {
   const lower = path
@@ -43,7 +55,7 @@ function pathVariants(path: string): string[] {
 
 /** Registers a 501 for every catalog endpoint; call after the family routes so emulated ones win. */
 export function registerCatalogFallbacks(app: Hono<AppEnv>, catalog: CatalogEntry[]): void {
-  for (const e of catalog) {
+  for (const e of [...catalog].sort(literalFirst)) {
     for (const p of pathVariants(e.path)) app.on(e.method, p, notEmulated(e.method, e.path));
   }
 }

@@ -26,8 +26,9 @@ const jsonType = /^application\/([\w.-]+\+)?json$/i;
 
 /**
  * Reads a body as text within the size limit. The one place that decides body rules:
- * a JSON route takes `application/json` (or `*+json`), or no content type at all (many scripts
- * forget it); any other declared type is a 415. Bodies over the limit are a 413.
+ * a JSON route takes `application/json` (or `*+json`), `text/plain` (what fetch() sends for a string
+ * body when the script sets no header) or no content type; any other declared type is a 415.
+ * Bodies over the limit are a 413.
  */
 export async function readTextBody(req: Request, limit: number): Promise<string> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
@@ -51,7 +52,7 @@ export async function readTextBody(req: Request, limit: number): Promise<string>
 
 export async function readJsonBody(c: Parameters<MiddlewareHandler<AppEnv>>[0], optional = false): Promise<unknown> {
   const type = (c.req.header('content-type') ?? '').split(';')[0].trim();
-  if (type && !jsonType.test(type)) {
+  if (type && !jsonType.test(type) && type.toLowerCase() !== 'text/plain') {
     throw unsupportedMediaType(`Expected a JSON body (Content-Type: application/json), got '${type}'`);
   }
   const text = await readTextBody(c.req.raw, c.get('config').maxBodyBytes);

@@ -132,6 +132,9 @@ export class UsersStore {
     }
     out.attributes = attributes;
     if (want.has('DETAILED')) {
+      // the Group documentation's "Fetch User Details" reads name/manager/title/location/phoneNumber
+      out.name = u.displayName;
+      out.manager = u.managerId ? (this.find(u.managerId)?.displayName ?? '') : '';
       for (const k of keys) out[k] = u[k] ?? null;
       out.created = u.created;
       out.modified = u.modified;
