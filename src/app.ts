@@ -1,14 +1,14 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { adminRoutes } from '../routes/admin.js';
 import { mountFamilies } from '../routes/index.js';
 import { loadCatalog, registerCatalogFallbacks, type CatalogEntry } from './catalog.js';
 import type { Config } from './config.js';
-import { auth } from './http/auth.js';
+import { authenticate } from './http/auth.js';
 import type { AppEnv } from './http/env.js';
 import { ApiError, badRequest, errorBody, payloadTooLarge } from './http/errors.js';
-import { newToe } from './ids.js';
+import { RequestIds } from './ids.js';
 import { isValidInstanceName, type InstanceRegistry } from './instances.js';
 
 /**
@@ -22,6 +22,14 @@ export function instanceNameFor(headerValue: string | undefined, host: string | 
   return m ? m[1] : 'default';
 }
 
+/** The one place a thrown error becomes a response (through errorBody). */
+function renderError(err: unknown, c: Context<AppEnv>): Response {
+  if (err instanceof ApiError) return errorBody(c, err.status, err.message, err.details);
+  if (err instanceof HTTPException) return errorBody(c, err.status as ContentfulStatusCode, err.message);
+  c.var.logger.error(`${c.req.method} ${c.req.path} failed (toe ${c.var.requestId})`, err);
+  return errorBody(c, 500, 'Internal error; the emulator log has the details (search for the toe)');
+}
+
 export interface AppOptions {
   registry: InstanceRegistry;
   catalog?: CatalogEntry[];
@@ -32,20 +40,18 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
   const config: Config = registry.config;
   const logger = registry.logger;
   const app = new Hono<AppEnv>({ strict: false });
+  const requestIds = new RequestIds();
 
-  // 1. request id, shared context
+  // One middleware for what every request needs (fewer async layers on the hot path):
+  // request id, instance (Host / X-Domo-Instance), size guard, auth on /api and /domo, journal + debug line.
   app.use('*', async (c, next) => {
-    const id = newToe();
+    const started = performance.now();
+    const id = requestIds.next();
     c.set('requestId', id);
     c.set('config', config);
     c.set('registry', registry);
     c.set('logger', logger);
     c.header('X-Request-Id', id);
-    await next();
-  });
-
-  // 2. instance + 3. journal (one line per request at debug level)
-  app.use('*', async (c, next) => {
     const name = instanceNameFor(c.req.header('x-domo-instance'), c.req.header('host'));
     if (!isValidInstanceName(name)) {
       throw badRequest(`Invalid instance name '${name}': use letters, digits and '-' (at most 63)`, [
@@ -54,33 +60,22 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
     }
     const instance = registry.get(name);
     c.set('instance', instance);
-    const declared = Number(c.req.header('content-length') ?? NaN);
-    const started = performance.now();
     try {
-      if (declared > config.maxUploadBytes) {
-        c.res = errorBody(c, 413, payloadTooLarge(config.maxUploadBytes).message);
-        return;
-      }
+      const declared = Number(c.req.header('content-length') ?? NaN);
+      if (declared > config.maxUploadBytes) throw payloadTooLarge(config.maxUploadBytes);
+      const path = c.req.path;
+      if (path.startsWith('/api/') || path.startsWith('/domo/')) authenticate(c);
       await next();
+    } catch (err) {
+      // errors from the handlers were already rendered by the inner layers; these are our own
+      c.res = renderError(err, c);
     } finally {
       const ms = Math.round((performance.now() - started) * 1000) / 1000;
       const status = c.res.status;
-      instance.journal.add({
-        time: new Date().toISOString(),
-        method: c.req.method,
-        path: c.req.path,
-        status,
-        ms,
-        instance: name,
-        requestId: c.var.requestId,
-      });
+      instance.journal.add({ time: Date.now(), method: c.req.method, path: c.req.path, status, ms, instance: name, requestId: id });
       if (logger.level === 'debug') logger.debug(`${c.req.method} ${c.req.path} ${status} ${ms}ms [${name}]`);
     }
   });
-
-  // 4. auth on every product route
-  app.use('/api/*', auth);
-  app.use('/domo/*', auth);
 
   // 5. routes
   app.route('/_emulator', adminRoutes());
@@ -89,12 +84,7 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
 
   app.notFound((c) => errorBody(c, 404, `No route for ${c.req.method} ${c.req.path}`));
 
-  app.onError((err, c) => {
-    if (err instanceof ApiError) return errorBody(c, err.status, err.message, err.details);
-    if (err instanceof HTTPException) return errorBody(c, err.status as ContentfulStatusCode, err.message);
-    logger.error(`${c.req.method} ${c.req.path} failed (toe ${c.var.requestId})`, err);
-    return errorBody(c, 500, 'Internal error; the emulator log has the details (search for the toe)');
-  });
+  app.onError(renderError);
 
   return app;
 }

@@ -1,5 +1,6 @@
 export interface JournalEntry {
-  time: string;
+  /** epoch ms (real time, not the instance clock) */
+  time: number;
   method: string;
   path: string;
   status: number;
@@ -21,9 +22,9 @@ export class Journal {
     this.next = (this.next + 1) % this.size;
   }
 
-  /** Newest last. */
-  list(limit = this.size): JournalEntry[] {
+  /** Newest last, with ISO times. */
+  list(limit = this.size): Array<Omit<JournalEntry, 'time'> & { time: string }> {
     const ordered = this.items.length < this.size ? this.items : [...this.items.slice(this.next), ...this.items.slice(0, this.next)];
-    return ordered.slice(Math.max(0, ordered.length - limit));
+    return ordered.slice(Math.max(0, ordered.length - limit)).map((e) => ({ ...e, time: new Date(e.time).toISOString() }));
   }
 }

@@ -38,9 +38,15 @@ const detailedAttrs = ['location', 'employeeId', 'managerId', 'timeZone', 'local
 export class UsersStore {
   private readonly byIdStmt;
   private readonly byTokenStmt;
+  private readonly tokenCache = new Map<string, UserRecord | null>();
 
   constructor(private readonly ctx: StoreContext) {
-    this.byIdStmt = ctx.orm.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
+    // the hot path (every GET of a user) uses a plain prepared statement with the columns aliased to the record's names
+    this.byIdStmt = ctx.sqlite.prepare(
+      `select id, display_name as displayName, user_name as userName, email_address as emailAddress, role_id as roleId,
+        title, department, phone_number as phoneNumber, location, employee_id as employeeId, manager_id as managerId,
+        time_zone as timeZone, locale, created, modified from users where id = ?`,
+    );
     this.byTokenStmt = ctx.orm
       .select({ user: users })
       .from(tokens)
@@ -50,7 +56,7 @@ export class UsersStore {
   }
 
   find(id: number): UserRecord | undefined {
-    return this.byIdStmt.get({ id });
+    return this.byIdStmt.get(id) as UserRecord | undefined;
   }
 
   get(id: number): UserRecord {
@@ -59,9 +65,18 @@ export class UsersStore {
     return u;
   }
 
-  /** The user a developer or session token belongs to. */
+  /**
+   * The user a developer or session token belongs to. Every request asks this, so answers are cached;
+   * any write to users or tokens (all through this store) clears the cache.
+   */
   byToken(token: string): UserRecord | undefined {
-    return this.byTokenStmt.get({ token })?.user;
+    let hit = this.tokenCache.get(token);
+    if (hit === undefined) {
+      hit = this.byTokenStmt.get({ token })?.user ?? null;
+      if (this.tokenCache.size > 10_000) this.tokenCache.clear();
+      this.tokenCache.set(token, hit);
+    }
+    return hit ?? undefined;
   }
 
   list(opts: { limit: number; offset: number }): { users: UserRecord[]; total: number } {
@@ -82,6 +97,7 @@ export class UsersStore {
   }
 
   update(id: number, patch: UserInput): UserRecord {
+    this.tokenCache.clear();
     const current = this.get(id);
     if (patch.roleId !== undefined) this.assertRole(patch.roleId);
     if (patch.emailAddress !== undefined && patch.emailAddress.toLowerCase() !== current.emailAddress.toLowerCase()) {
@@ -93,6 +109,7 @@ export class UsersStore {
 
   /** Deletes a user; their group memberships and tokens go with them (foreign keys cascade). */
   delete(id: number): void {
+    this.tokenCache.clear();
     this.get(id);
     this.ctx.orm.delete(users).where(eq(users.id, id)).run();
   }
@@ -108,6 +125,7 @@ export class UsersStore {
   }
 
   addToken(userId: number, token: string, kind = 'developer'): void {
+    this.tokenCache.clear();
     this.ctx.orm
       .insert(tokens)
       .values({ token, userId, kind, created: this.ctx.clock.nowMs() })

@@ -1,0 +1,71 @@
+/**
+ * Startup: spawn -> first 200 from /_emulator/health, median of RUNS runs, for the emulator (in memory,
+ * a fresh file database that must be created and seeded, and a restart on an existing one) against the
+ * bare baseline server, all in the same run.   node --import tsx bench/startup.ts [runs]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureBuilt, fmt, median, root, writeResult } from './lib.js';
+
+const RUNS = Number(process.argv[2] ?? 15);
+
+async function timeToHealthy(args: string[]): Promise<number> {
+  const started = performance.now();
+  const proc = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    proc.stdout.on('data', (d) => {
+      buf += d;
+      const m = /listening on (\S+)/.exec(buf);
+      if (m) resolve(m[1]);
+    });
+    proc.once('exit', (c) => reject(new Error(`exited ${c}`)));
+  });
+  for (;;) {
+    const res = await fetch(`${url}/_emulator/health`).catch(() => null);
+    if (res?.status === 200) {
+      await res.arrayBuffer();
+      break;
+    }
+  }
+  const ms = performance.now() - started;
+  proc.kill('SIGTERM');
+  await new Promise((r) => proc.once('exit', r));
+  return ms;
+}
+
+ensureBuilt();
+const main = join(root, 'dist', 'src', 'main.js');
+const warmDir = mkdtempSync(join(tmpdir(), 'domo-startup-warm-'));
+await timeToHealthy([main, '--port', '0', '--db', warmDir, '--log-level', 'warn']); // create + seed once
+
+const series: Record<string, number[]> = { baseline: [], memory: [], fresh: [], restart: [] };
+for (let i = 0; i < RUNS; i++) {
+  series.baseline.push(await timeToHealthy([join(root, 'bench', 'baseline-server.mjs')]));
+  series.memory.push(await timeToHealthy([main, '--port', '0', '--db', ':memory:', '--log-level', 'warn']));
+  const fresh = mkdtempSync(join(tmpdir(), 'domo-startup-'));
+  series.fresh.push(await timeToHealthy([main, '--port', '0', '--db', fresh, '--log-level', 'warn']));
+  rmSync(fresh, { recursive: true, force: true });
+  series.restart.push(await timeToHealthy([main, '--port', '0', '--db', warmDir, '--log-level', 'warn']));
+}
+rmSync(warmDir, { recursive: true, force: true });
+
+const base = median(series.baseline);
+const row = (name: string, label: string) => `| ${label} | ${fmt(median(series[name]), 0)} ms | ${fmt(median(series[name]) / base)}x |`;
+writeResult(
+  'startup',
+  `### Startup (spawn to first 200 from /_emulator/health), median of ${RUNS} runs
+
+Command: \`node --import tsx bench/startup.ts ${RUNS}\`
+
+| Server | Median | vs baseline |
+|---|---:|---:|
+| baseline: bare Hono + one SQLite table | ${fmt(base, 0)} ms | 1.00x |
+${row('memory', 'emulator, `--db :memory:` (seeds fixtures)')}
+${row('fresh', 'emulator, new database directory (creates and seeds)')}
+${row('restart', 'emulator, existing database directory')}
+
+Target: emulator median under 400 ms.`,
+);
