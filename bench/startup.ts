@@ -37,7 +37,7 @@ async function timeToHealthy(args: string[]): Promise<number> {
 }
 
 ensureBuilt();
-const main = join(root, 'dist', 'src', 'main.js');
+const main = join(root, 'dist', 'domo-emulator.mjs');
 const warmDir = mkdtempSync(join(tmpdir(), 'domo-startup-warm-'));
 await timeToHealthy([main, '--port', '0', '--db', warmDir, '--log-level', 'warn']); // create + seed once
 

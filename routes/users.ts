@@ -1,13 +1,28 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../src/http/env.js';
-import { csvList, jsonId, numericId, pagingQuery } from '../src/http/paging.js';
+import { jsonId, numericId, pagingQuery } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
 import type { UserPart } from '../src/state/users.js';
 
+const partNames = new Set<string>(['MINIMAL', 'SIMPLE', 'DETAILED', 'GROUPS', 'ROLE']);
+/** parts=DETAILED,GROUPS (any case, comma-joined or repeated); one transform, as every user GET parses it. */
 const partsQuery = z.object({
-  parts: csvList
-    .pipe(z.array(z.string().transform((s) => s.toUpperCase()).pipe(z.enum(['MINIMAL', 'SIMPLE', 'DETAILED', 'GROUPS', 'ROLE']))))
+  parts: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v, ctx) => {
+      const out: UserPart[] = [];
+      for (const raw of (Array.isArray(v) ? v.join(',') : v).split(',')) {
+        const p = raw.trim().toUpperCase();
+        if (!p) continue;
+        if (!partNames.has(p)) {
+          ctx.addIssue({ code: 'custom', message: `Unknown part '${raw.trim()}'; use ${[...partNames].join(', ')}` });
+          return z.NEVER;
+        }
+        out.push(p as UserPart);
+      }
+      return out;
+    })
     .optional(),
 });
 
@@ -47,13 +62,13 @@ export function usersRoutes() {
     const q = c.req.valid('query');
     const users = c.var.instance.stores.users;
     const page = users.list(q);
-    return c.json({ users: page.users.map((u) => users.view(u, q.parts as UserPart[] | undefined)), count: page.total });
+    return c.json({ users: page.users.map((u) => users.view(u, q.parts)), count: page.total });
   });
 
   r.get(`${base}/:userId`, valid('param', idParam), valid('query', partsQuery), (c) => {
     const users = c.var.instance.stores.users;
     const u = users.get(c.req.valid('param').userId);
-    return c.json({ users: [users.view(u, c.req.valid('query').parts as UserPart[] | undefined)] });
+    return c.json({ users: [users.view(u, c.req.valid('query').parts)] });
   });
 
   r.patch(`${base}/:userId`, valid('param', idParam), valid('json', patchBody), (c) => {

@@ -41,6 +41,8 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
   const logger = registry.logger;
   const app = new Hono<AppEnv>({ strict: false });
   const requestIds = new RequestIds();
+  /** Host header -> instance name, remembered (bounded) so the hot path skips the parsing. */
+  const hostNames = new Map<string, string>();
 
   // One middleware for what every request needs (fewer async layers on the hot path):
   // request id, instance (Host / X-Domo-Instance), size guard, auth on /api and /domo, journal + debug line.
@@ -52,7 +54,13 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
     c.set('registry', registry);
     c.set('logger', logger);
     c.header('X-Request-Id', id);
-    const name = instanceNameFor(c.req.header('x-domo-instance'), c.req.header('host'));
+    const header = c.req.header('x-domo-instance');
+    const host = c.req.header('host');
+    let name = header === undefined ? hostNames.get(host ?? '') : undefined;
+    if (name === undefined) {
+      name = instanceNameFor(header, host);
+      if (header === undefined && hostNames.size < 1000) hostNames.set(host ?? '', name);
+    }
     if (!isValidInstanceName(name)) {
       throw badRequest(`Invalid instance name '${name}': use letters, digits and '-' (at most 63)`, [
         { path: 'header.X-Domo-Instance', message: 'Invalid instance name' },

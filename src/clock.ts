@@ -44,9 +44,12 @@ export class Clock {
     this.changed();
   }
 
-  /** Called after freeze/advance/resume so job state machines can catch up. */
-  onChange(fn: () => void): void {
+  /** Called after freeze/advance/resume so job state machines can catch up. Returns the unsubscribe. */
+  onChange(fn: () => void): () => void {
     this.listeners.push(fn);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== fn);
+    };
   }
 
   private changed(): void {

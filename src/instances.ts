@@ -94,7 +94,10 @@ export class InstanceRegistry {
   private closeOne(name: string, wipe: boolean): void {
     const inst = this.instances.get(name);
     this.instances.delete(name);
-    if (inst && inst.sqlite.open) inst.sqlite.close();
+    if (inst) {
+      for (const store of Object.values(inst.stores)) (store as { close?: () => void }).close?.();
+      if (inst.sqlite.open) inst.sqlite.close();
+    }
     if (!wipe) return;
     const paths = this.paths(name);
     if (paths.db !== ':memory:') for (const sfx of ['', '-wal', '-shm']) rmSync(paths.db + sfx, { force: true });

@@ -18,6 +18,7 @@ const usage = `Usage: domo-emulator [options]
   --ids <mode>        random | sequential                    (env DOMO_EMULATOR_IDS)
   --freeze-clock <t>  start every instance clock frozen at this ISO time (env DOMO_EMULATOR_FREEZE_CLOCK)
   --max-body <bytes>  largest JSON body (413 above)          (env DOMO_EMULATOR_MAX_BODY, default 10485760)
+  --max-upload <bytes> largest streamed upload: CSV part, file (env DOMO_EMULATOR_MAX_UPLOAD, default 1073741824)
   --log-level <l>     ${logLevels.join(' | ')}  (env LOG_LEVEL, default info)
   --help              this text`;
 
@@ -43,6 +44,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
         ids: { type: 'string' },
         'freeze-clock': { type: 'string' },
         'max-body': { type: 'string' },
+        'max-upload': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -53,8 +55,12 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
   const envTokens = (env.DOMO_EMULATOR_TOKENS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
   const port = values.port ?? env.PORT ?? '8080';
   if (!/^\d+$/.test(port)) fail(`--port must be a number from 0 to 65535, got '${port}'`);
-  const maxBody = values['max-body'] ?? env.DOMO_EMULATOR_MAX_BODY;
-  if (maxBody !== undefined && !/^\d+$/.test(maxBody)) fail(`--max-body must be a number of bytes, got '${maxBody}'`);
+  const bytes = (flag: string, value: string | undefined) => {
+    if (value !== undefined && !/^\d+$/.test(value)) fail(`--${flag} must be a number of bytes, got '${value}'`);
+    return value === undefined ? undefined : Number(value);
+  };
+  const maxBody = bytes('max-body', values['max-body'] ?? env.DOMO_EMULATOR_MAX_BODY);
+  const maxUpload = bytes('max-upload', values['max-upload'] ?? env.DOMO_EMULATOR_MAX_UPLOAD);
   const db = values.db ?? env.DOMO_EMULATOR_DB ?? '.domo-emulator';
   const fixtures = values.fixtures ?? env.DOMO_EMULATOR_FIXTURES;
   return {
@@ -67,7 +73,8 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
     tokens: [...envTokens, ...(values.token ?? [])],
     ids: (values.ids ?? env.DOMO_EMULATOR_IDS) as EmulatorOptions['ids'],
     freezeClock: values['freeze-clock'] ?? env.DOMO_EMULATOR_FREEZE_CLOCK,
-    maxBodyBytes: maxBody === undefined ? undefined : Number(maxBody),
+    maxBodyBytes: maxBody,
+    maxUploadBytes: maxUpload,
     logLevel: (values['log-level'] ?? env.LOG_LEVEL ?? 'info') as LogLevel,
   };
 }
@@ -102,9 +109,12 @@ async function main(): Promise<void> {
     ? (admin.sqlite.prepare('select token from tokens where user_id = ? order by created, token').all(adminId) as Array<{ token: string }>).map((r) => r.token)
     : [];
   const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
-  process.stdout.write(`domo-emulator listening on ${emu.url}\n`);
-  for (const t of tokens) process.stdout.write(`developer token: ${t}\n`);
-  process.stdout.write(`(domo-emulator ${version}; data: ${emu.config.db}; send the token as X-DOMO-Developer-Token)\n`);
+  const banner = [
+    `domo-emulator listening on ${emu.url}`,
+    ...tokens.map((t) => `developer token: ${t}`),
+    `(domo-emulator ${version}; data: ${emu.config.db}; send the token as X-DOMO-Developer-Token)`,
+  ];
+  process.stdout.write(banner.join('\n') + '\n');
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -12,7 +12,7 @@ describe('startEmulator()', () => {
     expect(emu.port).toBeGreaterThan(0);
     expect(emu.url).toBe(`http://127.0.0.1:${emu.port}`);
     const res = await fetch(`${emu.url}/api/authorization/v1/roles`, { headers });
-    expect((await res.json()).map((r: { name: string }) => r.name)).toContain('Admin');
+    expect((await (res.json() as Promise<any>)).map((r: { name: string }) => r.name)).toContain('Admin');
   });
 
   it('gives sequential ids and the frozen clock', async () => {
@@ -22,7 +22,7 @@ describe('startEmulator()', () => {
       headers,
       body: JSON.stringify({ name: 'Seq', description: '', fromRoleId: 5 }),
     });
-    const role = await res.json();
+    const role = await (res.json() as Promise<any>);
     expect(role.id).toBeGreaterThan(1_000_000);
     expect(role.id).toBeLessThan(1_000_100);
     expect(role.created).toBe(Date.parse('2026-03-01T00:00:00Z'));
@@ -33,7 +33,7 @@ describe('startEmulator()', () => {
     const create = (instance: string, name: string) =>
       fetch(`${emu.url}/api/content/v2/groups`, { method: 'POST', headers: { ...headers, 'X-Domo-Instance': instance }, body: JSON.stringify({ name, type: 'open' }) });
     const list = async (instance: string) =>
-      (await (await fetch(`${emu.url}/api/content/v2/groups`, { headers: { ...headers, 'X-Domo-Instance': instance } })).json()).map((g: { name: string }) => g.name);
+      (await ((await fetch(`${emu.url}/api/content/v2/groups`, { headers: { ...headers, 'X-Domo-Instance': instance } })).json() as Promise<any>)).map((g: { name: string }) => g.name);
     await create('w1', 'From w1');
     await create('w2', 'From w2');
     emu.reset('w1');

@@ -80,7 +80,9 @@ export function valid<T extends Target, S extends z.ZodType>(
     let value: unknown;
     if (target === 'json') value = await readJsonBody(c, opts.optional);
     else if (target === 'query') {
-      value = Object.fromEntries(Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
+      value = c.req.url.includes('?')
+        ? Object.fromEntries(Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0] : v]))
+        : {};
     } else value = c.req.param();
     const where = target === 'json' ? 'body' : target === 'param' ? 'path' : 'query';
     const parsed = parseOrThrow(schema, value, where);

@@ -34,10 +34,12 @@ export type UserPart = 'MINIMAL' | 'SIMPLE' | 'DETAILED' | 'GROUPS' | 'ROLE';
 /** Fields shown as `attributes` entries at each level of detail. */
 const simpleAttrs = ['title', 'department', 'phoneNumber'] as const;
 const detailedAttrs = ['location', 'employeeId', 'managerId', 'timeZone', 'locale'] as const;
+const allAttrs = [...simpleAttrs, ...detailedAttrs] as const;
 
 export class UsersStore {
   private readonly byIdStmt;
   private readonly byTokenStmt;
+  private readonly nameStmt;
   private readonly tokenCache = new Map<string, UserRecord | null>();
 
   constructor(private readonly ctx: StoreContext) {
@@ -47,6 +49,7 @@ export class UsersStore {
         title, department, phone_number as phoneNumber, location, employee_id as employeeId, manager_id as managerId,
         time_zone as timeZone, locale, created, modified from users where id = ?`,
     );
+    this.nameStmt = ctx.sqlite.prepare('select display_name from users where id = ?').pluck();
     this.byTokenStmt = ctx.orm
       .select({ user: users })
       .from(tokens)
@@ -133,29 +136,34 @@ export class UsersStore {
       .run();
   }
 
-  /** The shape Domo's identity API answers with, at the requested level of detail. */
-  view(u: UserRecord, parts: UserPart[] = ['DETAILED']): Record<string, unknown> {
-    const want = new Set(parts.length ? parts : ['DETAILED']);
+  /**
+   * The shape Domo's identity API answers with: `{id, displayName, userName, roleId, emailAddress,
+   * attributes: [{key, values}]}`. No parts (or DETAILED) gives every attribute; SIMPLE the basic ones;
+   * MINIMAL only id and displayName. An explicit DETAILED also adds the flat fields the Group
+   * documentation's "Fetch User Details" reads (name, title, location, phoneNumber, manager).
+   * GROUPS adds `groups`, ROLE adds `role`.
+   */
+  view(u: UserRecord, parts: UserPart[] = []): Record<string, unknown> {
+    const want = new Set(parts);
     const out: Record<string, unknown> = { id: u.id, displayName: u.displayName };
-    if (want.has('MINIMAL') && want.size === 1) return out;
-    Object.assign(out, { userName: u.userName, roleId: u.roleId, emailAddress: u.emailAddress });
-    const keys: readonly (keyof UserRecord)[] = want.has('DETAILED') ? [...simpleAttrs, ...detailedAttrs] : simpleAttrs;
+    if (want.size === 1 && want.has('MINIMAL')) return out;
+    out.userName = u.userName;
+    out.roleId = u.roleId;
+    out.emailAddress = u.emailAddress;
+    const detailed = want.size === 0 || want.has('DETAILED');
     const attributes: Array<{ key: string; values: Array<string | number> }> = [];
-    for (const k of keys) {
+    for (const k of detailed ? allAttrs : simpleAttrs) {
       const v = u[k];
       if (v !== null && v !== undefined) attributes.push({ key: k, values: [v as string | number] });
     }
-    if (want.has('DETAILED')) {
-      attributes.push({ key: 'created', values: [u.created] }, { key: 'lastModified', values: [u.modified] });
-    }
+    if (detailed) attributes.push({ key: 'created', values: [u.created] }, { key: 'lastModified', values: [u.modified] });
     out.attributes = attributes;
     if (want.has('DETAILED')) {
-      // the Group documentation's "Fetch User Details" reads name/manager/title/location/phoneNumber
       out.name = u.displayName;
-      out.manager = u.managerId ? (this.find(u.managerId)?.displayName ?? '') : '';
-      for (const k of keys) out[k] = u[k] ?? null;
-      out.created = u.created;
-      out.modified = u.modified;
+      out.title = u.title ?? '';
+      out.location = u.location ?? '';
+      out.phoneNumber = u.phoneNumber ?? '';
+      out.manager = u.managerId ? ((this.nameStmt.get(u.managerId) as string | undefined) ?? '') : '';
     }
     if (want.has('GROUPS')) out.groups = this.groupsOf(u.id);
     if (want.has('ROLE')) {

@@ -17,7 +17,31 @@ const fixtureParams: Record<string, string> = {
   userId: '587894148',
   roleId: '2',
   groupId: '6789456782',
+  datasetId: '0dbe6a6a-5588-4a1e-9db4-989ca98762a5',
+  streamId: '371',
+  accountId: '3',
+  partitionId: '2025-10',
+  collectionId: 'campaigns',
+  dataFileId: '401',
+  revisionId: '430',
+  sourceDataFileId: '401',
+  targetDataFileId: '90356',
+  filesetId: '00000000-0000-0000-0000-000000000010',
+  fileId: '00000000-0000-0000-0000-000000000002',
 };
+
+/** Values for the query parameters the catalog marks required. */
+const fixtureQuery: Record<string, string> = {
+  path: 'rules.txt',
+  ids: 'no-such-doc',
+  name: 'contract.txt',
+  start: '0',
+  end: '4102444800000',
+  permissions: 'read',
+};
+
+/** Optional query parameters sent with GETs that have them. */
+const optionalQuery: Record<string, string> = { parts: 'DETAILED' };
 
 function concretePath(e: CatalogEntry): { path: string; known: boolean } {
   let known = true;
@@ -26,7 +50,12 @@ function concretePath(e: CatalogEntry): { path: string; known: boolean } {
     known = false;
     return 'no-such-id-0';
   });
-  return { path, known };
+  // required parameters, and optional ones a fixture value is given for (parts=DETAILED for user reads)
+  const query = e.query
+    .filter((q) => q.required || (e.method === 'GET' && optionalQuery[q.name]))
+    .map((q) => `${q.name}=${encodeURIComponent(fixtureQuery[q.name] ?? optionalQuery[q.name] ?? 'x')}`)
+    .join('&');
+  return { path: query ? `${path}?${query}` : path, known };
 }
 
 function bodyFor(e: CatalogEntry): { body?: unknown; raw?: string; headers?: Record<string, string> } {

@@ -23,6 +23,7 @@ export function startCli(args: string[], env: Record<string, string> = {}): Prom
   proc.stderr!.on('data', (d) => (err += d));
   return new Promise((resolve, reject) => {
     let buf = '';
+    let url = '';
     const timer = setTimeout(() => reject(new Error(`CLI did not start in time; stderr: ${err}`)), 20_000);
     proc.stdout!.on('data', (d) => {
       buf += d;
@@ -31,11 +32,13 @@ export function startCli(args: string[], env: Record<string, string> = {}): Prom
       for (const l of lines) {
         stdout.push(l);
         const m = /^domo-emulator listening on (http:\/\/\S+)$/.exec(l);
-        if (m) {
+        if (m) url = m[1];
+        // the banner ends with the "(domo-emulator <version>; ...)" line, after the token lines
+        if (url && l.startsWith('(domo-emulator ')) {
           clearTimeout(timer);
           resolve({
             proc,
-            url: m[1],
+            url,
             stdout,
             stderr: () => err,
             stop: (signal = 'SIGTERM') =>

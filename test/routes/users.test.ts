@@ -58,6 +58,21 @@ describe('GET /api/identity/v1/users/:userId', () => {
     expect(u.groups.map((g: { id: number }) => g.id)).toContain(6789456782);
   });
 
+  it('answers the documented shape without parts: every attribute once, under attributes', async () => {
+    const u = (await t.call('GET', `/api/identity/v1/users/${EDITOR_ID}`)).json.users[0];
+    expect(Object.keys(u).sort()).toEqual(['attributes', 'displayName', 'emailAddress', 'id', 'roleId', 'userName']);
+    expect(u.attributes.map((a: { key: string }) => a.key)).toEqual([
+      'title', 'department', 'phoneNumber', 'location', 'employeeId', 'managerId', 'timeZone', 'locale', 'created', 'lastModified',
+    ]);
+    const simple = (await t.call('GET', `/api/identity/v1/users/${EDITOR_ID}?parts=SIMPLE`)).json.users[0];
+    expect(simple.attributes.map((a: { key: string }) => a.key)).toEqual(['title', 'department', 'phoneNumber']);
+  });
+
+  it('adds the Group documentation fields for parts=detailed', async () => {
+    const u = (await t.call('GET', `/api/identity/v1/users/${EDITOR_ID}?parts=detailed`)).json.users[0];
+    expect(u).toMatchObject({ name: 'Bryan Van Kampen', title: 'Data Analyst', location: 'American Fork, UT', phoneNumber: '+1 801-555-0101', manager: 'Jae Wilson' });
+  });
+
   it('gives only id and displayName for MINIMAL (parts are case-insensitive)', async () => {
     const res = await t.call('GET', `/api/identity/v1/users/${EDITOR_ID}?parts=minimal`);
     expect(res.json.users[0]).toEqual({ id: EDITOR_ID, displayName: 'Bryan Van Kampen' });
@@ -88,8 +103,11 @@ describe('PATCH /api/identity/v1/users/:userId', () => {
   it('changes the role and reads back', async () => {
     const res = await t.call('PATCH', `/api/identity/v1/users/${EDITOR_ID}`, { body: { roleId: 5, title: 'Lead Analyst' } });
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ roleId: 5, title: 'Lead Analyst' });
-    expect((await t.call('GET', `/api/identity/v1/users/${EDITOR_ID}`)).json.users[0]).toMatchObject({ roleId: 5, title: 'Lead Analyst' });
+    expect(res.json.roleId).toBe(5);
+    expect(res.json.attributes).toContainEqual({ key: 'title', values: ['Lead Analyst'] });
+    const read = (await t.call('GET', `/api/identity/v1/users/${EDITOR_ID}`)).json.users[0];
+    expect(read.roleId).toBe(5);
+    expect(read.attributes).toContainEqual({ key: 'title', values: ['Lead Analyst'] });
     expect((await t.call('GET', '/api/authorization/v1/roles/5')).json.userCount).toBe(2);
   });
 
