@@ -1,0 +1,12 @@
+/**
+ * Domo SQL on SQLite: the dialect compiler, the read-only guard, the MySQL functions and the runner.
+ * See docs/domo-sql.md for the dialect and what is refused.
+ *
+ *   registerSqlFunctions(db, () => clock.nowMs());               // once per connection
+ *   const q = compileDomoSql(sql, { table: 'ds_abc', columns });  // 400 on anything but one SELECT
+ *   const { columns, types, rows } = runQuery(db, q);
+ */
+export { registerSqlFunctions } from './functions.js';
+export { compileDomoSql, type CompiledQuery, type CompileTarget } from './compile.js';
+export { runQuery, iterateQuery, type QueryResult, type QueryStream } from './run.js';
+export type { DatasetColumn, ColumnType } from './types.js';
