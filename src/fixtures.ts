@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from './logger.js';
+import { seedDatasets } from './fixtures-datasets.js';
 import type { Stores } from './state/index.js';
 import type { GroupSeed } from './state/groups.js';
 import type { RoleSeed } from './state/roles.js';
@@ -59,4 +60,5 @@ export const seeders: Seeder[] = [
     family: 'groups',
     seed: ({ dir, stores, full }) => full && stores.groups.seed(readFixture<GroupSeed[]>(dir, 'groups.json') ?? []),
   },
+  { family: 'datasets', seed: seedDatasets },
 ];

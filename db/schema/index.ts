@@ -3,3 +3,8 @@ export * from './emulator.js';
 export * from './users.js';
 export * from './roles.js';
 export * from './groups.js';
+export * from './datasets.js';
+export * from './streams.js';
+export * from './accounts.js';
+export * from './exports.js';
+export * from './cards.js';

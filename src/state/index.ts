@@ -1,16 +1,19 @@
 import type { StoreContext } from './context.js';
+import { datasetFamilyStores } from './datasets-family.js';
 import { GroupsStore } from './groups.js';
 import { OutboxStore } from './outbox.js';
 import { RolesStore } from './roles.js';
 import { UsersStore } from './users.js';
 
-/** Builds one instance's stores. Each family adds its store here (one line). */
+/** Builds one instance's stores. Each family adds its store here; a store that needs another gets it here. */
 export function createStores(ctx: StoreContext) {
+  const datasetFamily = datasetFamilyStores(ctx);
   return {
     outbox: new OutboxStore(ctx),
     roles: new RolesStore(ctx),
     users: new UsersStore(ctx),
     groups: new GroupsStore(ctx),
+    ...datasetFamily,
   };
 }
 

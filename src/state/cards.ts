@@ -1,0 +1,83 @@
+import { asc, eq } from 'drizzle-orm';
+import { cards, users } from '../../db/schema/index.js';
+import { notFound } from '../http/errors.js';
+import type { StoreContext } from './context.js';
+
+export interface CardSeed {
+  id: number;
+  title: string;
+  type?: string;
+  chartType: string;
+  ownerId: number;
+  datasourceId: string;
+  description?: string;
+  viewCount?: number;
+}
+
+export type CardRow = typeof cards.$inferSelect;
+
+/** Cards, as far as datasets need them: which cards a dataset powers (fixtures seed them). */
+export class CardsStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  find(id: number): CardRow | undefined {
+    return this.ctx.orm.select().from(cards).where(eq(cards.id, id)).get();
+  }
+
+  get(id: number): CardRow {
+    const c = this.find(id);
+    if (!c) throw notFound(`Card ${id} not found`);
+    return c;
+  }
+
+  byDataset(datasourceId: string): CardRow[] {
+    return this.ctx.orm.select().from(cards).where(eq(cards.datasourceId, datasourceId)).orderBy(asc(cards.id)).all();
+  }
+
+  updateTitle(id: number, title: string): CardRow {
+    this.get(id);
+    this.ctx.orm.update(cards).set({ title, modified: this.ctx.clock.nowMs() }).where(eq(cards.id, id)).run();
+    return this.get(id);
+  }
+
+  /** The shape of GET /api/content/v1/datasources/:id/cards entries. */
+  view(c: CardRow, opts: { drill?: boolean } = {}): Record<string, unknown> {
+    const owner = this.ctx.orm.select({ name: users.displayName }).from(users).where(eq(users.id, c.ownerId)).get();
+    const out: Record<string, unknown> = {
+      id: c.id,
+      urn: String(c.id),
+      type: c.type,
+      chartType: c.chartType,
+      title: c.title,
+      description: c.description,
+      ownerId: c.ownerId,
+      owners: [{ id: String(c.ownerId), type: 'USER', displayName: owner?.name ?? null }],
+      access: true,
+      datasourceId: c.datasourceId,
+      lastModified: c.modified,
+    };
+    if (opts.drill) out.drillPathURNs = [];
+    return out;
+  }
+
+  seed(list: CardSeed[]): void {
+    const now = this.ctx.clock.nowMs();
+    for (const c of list) {
+      this.ctx.orm
+        .insert(cards)
+        .values({
+          id: c.id,
+          title: c.title,
+          type: c.type ?? 'kpi',
+          chartType: c.chartType,
+          ownerId: c.ownerId,
+          datasourceId: c.datasourceId,
+          description: c.description ?? '',
+          viewCount: c.viewCount ?? 0,
+          created: now,
+          modified: now,
+        })
+        .run();
+    }
+  }
+}
