@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { AppEnv } from '../src/http/env.js';
 import { groupsRoutes } from './groups.js';
+import { appdbRoutes } from './appdb.js';
 import { accountsRoutes } from './accounts.js';
 import { datasetsRoutes } from './datasets/index.js';
 import { exportsRoutes } from './exports.js';
@@ -17,6 +18,7 @@ export const families: Array<() => Hono<AppEnv>> = [
   streamsRoutes,
   accountsRoutes,
   exportsRoutes,
+  appdbRoutes,
 ];
 
 export function mountFamilies(app: Hono<AppEnv>): void {

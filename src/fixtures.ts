@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from './logger.js';
 import { seedDatasets } from './fixtures-datasets.js';
+import { seedAppDb } from './fixtures-appdb.js';
 import type { Stores } from './state/index.js';
 import type { GroupSeed } from './state/groups.js';
 import type { RoleSeed } from './state/roles.js';
@@ -61,4 +62,5 @@ export const seeders: Seeder[] = [
     seed: ({ dir, stores, full }) => full && stores.groups.seed(readFixture<GroupSeed[]>(dir, 'groups.json') ?? []),
   },
   { family: 'datasets', seed: seedDatasets },
+  { family: 'appdb', seed: seedAppDb },
 ];

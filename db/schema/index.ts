@@ -8,3 +8,4 @@ export * from './streams.js';
 export * from './accounts.js';
 export * from './exports.js';
 export * from './cards.js';
+export * from './appdb.js';

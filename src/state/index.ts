@@ -1,4 +1,5 @@
 import type { StoreContext } from './context.js';
+import { AppDbStore } from './appdb.js';
 import { datasetFamilyStores } from './datasets-family.js';
 import { GroupsStore } from './groups.js';
 import { OutboxStore } from './outbox.js';
@@ -14,6 +15,7 @@ export function createStores(ctx: StoreContext) {
     users: new UsersStore(ctx),
     groups: new GroupsStore(ctx),
     ...datasetFamily,
+    appdb: new AppDbStore(ctx, datasetFamily.datasets),
   };
 }
 
