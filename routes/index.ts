@@ -6,6 +6,8 @@ import { accountsRoutes } from './accounts.js';
 import { datasetsRoutes } from './datasets/index.js';
 import { exportsRoutes } from './exports.js';
 import { streamsRoutes } from './streams.js';
+import { filesRoutes } from './files.js';
+import { filesetsRoutes } from './filesets.js';
 import { rolesRoutes } from './roles.js';
 import { usersRoutes } from './users.js';
 
@@ -19,6 +21,8 @@ export const families: Array<() => Hono<AppEnv>> = [
   accountsRoutes,
   exportsRoutes,
   appdbRoutes,
+  filesRoutes,
+  filesetsRoutes,
 ];
 
 export function mountFamilies(app: Hono<AppEnv>): void {

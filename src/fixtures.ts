@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from './logger.js';
 import { seedDatasets } from './fixtures-datasets.js';
 import { seedAppDb } from './fixtures-appdb.js';
+import { seedFiles } from './fixtures-files.js';
 import type { Stores } from './state/index.js';
 import type { GroupSeed } from './state/groups.js';
 import type { RoleSeed } from './state/roles.js';
@@ -63,4 +64,5 @@ export const seeders: Seeder[] = [
   },
   { family: 'datasets', seed: seedDatasets },
   { family: 'appdb', seed: seedAppDb },
+  { family: 'files', seed: seedFiles },
 ];

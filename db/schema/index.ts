@@ -9,3 +9,5 @@ export * from './accounts.js';
 export * from './exports.js';
 export * from './cards.js';
 export * from './appdb.js';
+export * from './files.js';
+export * from './filesets.js';

@@ -2,6 +2,8 @@ import type { StoreContext } from './context.js';
 import { AppDbStore } from './appdb.js';
 import { datasetFamilyStores } from './datasets-family.js';
 import { GroupsStore } from './groups.js';
+import { FilesStore } from './files.js';
+import { FileSetsStore } from './filesets.js';
 import { OutboxStore } from './outbox.js';
 import { RolesStore } from './roles.js';
 import { UsersStore } from './users.js';
@@ -15,6 +17,8 @@ export function createStores(ctx: StoreContext) {
     users: new UsersStore(ctx),
     groups: new GroupsStore(ctx),
     ...datasetFamily,
+    files: new FilesStore(ctx),
+    filesets: new FileSetsStore(ctx),
     appdb: new AppDbStore(ctx, datasetFamily.datasets),
   };
 }

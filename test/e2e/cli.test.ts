@@ -17,7 +17,7 @@ describe('the CLI', () => {
     expect(cli.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(cli.stdout).toContain(`developer token: ${TOKEN}`);
     expect((await get(`${cli.url}/_emulator/health`, null)).status).toBe(200);
-    const users = await (await get(`${cli.url}/api/identity/v1/users`)).json();
+    const users = await ((await get(`${cli.url}/api/identity/v1/users`)).json() as Promise<any>);
     expect(users.users.map((u: { displayName: string }) => u.displayName)).toContain('Jae Wilson');
     expect((await get(`${cli.url}/api/identity/v1/users`, null)).status).toBe(401);
     expect(await cli.stop('SIGTERM')).toBe(0);
@@ -32,12 +32,12 @@ describe('the CLI', () => {
       headers: { 'X-DOMO-Developer-Token': TOKEN, 'Content-Type': 'application/json' },
       body: JSON.stringify({ displayName: 'Persisted', emailAddress: 'persisted@example.com', roleId: 4 }),
     });
-    const id = (await created.json()).id;
+    const id = (await (created.json() as Promise<any>)).id;
     expect(await first.stop('SIGINT')).toBe(0);
     const second = await startCli(['--port', '0', '--db', dir, '--log-level', 'warn']);
     const res = await get(`${second.url}/api/identity/v1/users/${id}`);
     expect(res.status).toBe(200);
-    expect((await res.json()).users[0].displayName).toBe('Persisted');
+    expect((await (res.json() as Promise<any>)).users[0].displayName).toBe('Persisted');
     await second.stop();
   });
 
@@ -50,7 +50,7 @@ describe('the CLI', () => {
       headers: { 'X-DOMO-Developer-Token': TOKEN, 'Content-Type': 'application/json' },
       body: JSON.stringify({ name: 'Survivors', type: 'open' }),
     });
-    const id = (await created.json()).id;
+    const id = (await (created.json() as Promise<any>)).id;
     await first.stop('SIGKILL');
     const second = await startCli(['--port', '0', '--db', dir, '--log-level', 'warn']);
     expect((await get(`${second.url}/api/content/v2/groups/${id}`)).status).toBe(200);
@@ -60,7 +60,7 @@ describe('the CLI', () => {
   it('adds --token tokens for the admin user and honours --no-seed', async () => {
     const cli = await startCli(['--port', '0', '--db', ':memory:', '--no-seed', '--token', 'ci-token-123', '--log-level', 'warn']);
     expect(cli.stdout).toContain('developer token: ci-token-123');
-    const users = await (await get(`${cli.url}/api/identity/v1/users`, 'ci-token-123')).json();
+    const users = await ((await get(`${cli.url}/api/identity/v1/users`, 'ci-token-123')).json() as Promise<any>);
     expect(users.users.map((u: { id: number }) => u.id)).toEqual([1893952720]);
     expect((await get(`${cli.url}/api/content/v2/groups/6789456782`, 'ci-token-123')).status).toBe(404);
     await cli.stop();
@@ -97,5 +97,34 @@ describe('the CLI', () => {
     blocker.close();
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`port ${port} .*already in use`));
+  });
+});
+
+describe('the built CLI bundle (what npm start runs)', () => {
+  it('starts from dist/domo-emulator.mjs and serves', async () => {
+    const { existsSync } = await import('node:fs');
+    const { spawn } = await import('node:child_process');
+    const bundle = join(import.meta.dirname, '..', '..', 'dist', 'domo-emulator.mjs');
+    expect(existsSync(bundle), 'dist/domo-emulator.mjs is missing: run npm run build (npm install does)').toBe(true);
+    const proc = spawn(process.execPath, [bundle, '--port', '0', '--db', ':memory:', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const url = await new Promise<string>((resolve, reject) => {
+      let buf = '';
+      proc.stdout.on('data', (d) => {
+        buf += d;
+        const m = /listening on (\S+)/.exec(buf);
+        if (m) resolve(m[1]);
+      });
+      proc.once('exit', (code) => reject(new Error(`bundle exited with ${code}`)));
+    });
+    const users = await ((await get(`${url}/api/identity/v1/users`)).json() as Promise<any>);
+    expect(users.users.length).toBeGreaterThan(3);
+    const upload = await fetch(`${url}/api/data/v1/data-files?name=hello.txt`, {
+      method: 'POST',
+      headers: { 'X-DOMO-Developer-Token': TOKEN, 'Content-Type': 'text/plain' },
+      body: 'hello from the bundle',
+    });
+    expect(upload.status).toBe(200);
+    proc.kill('SIGTERM');
+    expect(await new Promise((r) => proc.once('exit', r))).toBe(0);
   });
 });
