@@ -32,15 +32,7 @@ export async function spawnServer(args: string[] = [], env: Record<string, strin
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let buf = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    proc.stdout!.on('data', (d) => {
-      buf += d;
-      const m = /domo-emulator listening on (\S+)/.exec(buf);
-      if (m) resolve(m[1]);
-    });
-    proc.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
+  const url = await listeningUrl(proc);
   return {
     url,
     pid: proc.pid!,
@@ -52,6 +44,19 @@ export async function spawnServer(args: string[] = [], env: Record<string, strin
       await once(proc, 'exit');
     },
   };
+}
+
+/** The URL a spawned server (emulator or baseline) prints in its "listening on" line. */
+export function listeningUrl(proc: ChildProcess): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let buf = '';
+    proc.stdout!.on('data', (d) => {
+      buf += d;
+      const m = /listening on (\S+)/.exec(buf);
+      if (m) resolve(m[1]);
+    });
+    proc.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
 }
 
 export function peakRssMb(pid: number = process.pid): number {

@@ -7,22 +7,14 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBuilt, fmt, median, root, writeResult } from './lib.js';
+import { ensureBuilt, fmt, listeningUrl, median, root, writeResult } from './lib.js';
 
 const RUNS = Number(process.argv[2] ?? 15);
 
 async function timeToHealthy(args: string[]): Promise<number> {
   const started = performance.now();
   const proc = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    proc.stdout.on('data', (d) => {
-      buf += d;
-      const m = /listening on (\S+)/.exec(buf);
-      if (m) resolve(m[1]);
-    });
-    proc.once('exit', (c) => reject(new Error(`exited ${c}`)));
-  });
+  const url = await listeningUrl(proc);
   for (;;) {
     const res = await fetch(`${url}/_emulator/health`).catch(() => null);
     if (res?.status === 200) {

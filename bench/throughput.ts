@@ -6,7 +6,7 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ADMIN_TOKEN, ensureBuilt, fmt, median, root, spawnServer, writeResult } from './lib.js';
+import { ADMIN_TOKEN, ensureBuilt, fmt, listeningUrl, median, root, spawnServer, writeResult } from './lib.js';
 
 const SECONDS = Number(process.argv[2] ?? 3);
 const ROUNDS = Number(process.argv[3] ?? 7);
@@ -24,14 +24,7 @@ async function load(url: string): Promise<{ rps: number; p50: number; p99: numbe
 
 async function baseline() {
   const proc = spawn(process.execPath, [join(root, 'bench', 'baseline-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve) => {
-    let buf = '';
-    proc.stdout.on('data', (d) => {
-      buf += d;
-      const m = /listening on (\S+)/.exec(buf);
-      if (m) resolve(m[1]);
-    });
-  });
+  const url = await listeningUrl(proc);
   return { url, stop: () => new Promise((r) => (proc.kill('SIGTERM'), proc.once('exit', r))) };
 }
 

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, startCli } from '../helpers/cli.js';
+import { bundlePath, runCli, startCli } from '../helpers/cli.js';
 
 const TOKEN = 'domo-emulator-admin-token';
 const dirs: string[] = [];
@@ -102,20 +102,9 @@ describe('the CLI', () => {
 
 describe('the built CLI bundle (what npm start runs)', () => {
   it('starts from dist/domo-emulator.mjs and serves', async () => {
-    const { existsSync } = await import('node:fs');
-    const { spawn } = await import('node:child_process');
-    const bundle = join(import.meta.dirname, '..', '..', 'dist', 'domo-emulator.mjs');
-    expect(existsSync(bundle), 'dist/domo-emulator.mjs is missing: run npm run build (npm install does)').toBe(true);
-    const proc = spawn(process.execPath, [bundle, '--port', '0', '--db', ':memory:', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const url = await new Promise<string>((resolve, reject) => {
-      let buf = '';
-      proc.stdout.on('data', (d) => {
-        buf += d;
-        const m = /listening on (\S+)/.exec(buf);
-        if (m) resolve(m[1]);
-      });
-      proc.once('exit', (code) => reject(new Error(`bundle exited with ${code}`)));
-    });
+    expect(existsSync(bundlePath), 'dist/domo-emulator.mjs is missing: run npm run build (npm install does)').toBe(true);
+    const cli = await startCli(['--port', '0', '--db', ':memory:', '--log-level', 'warn'], {}, { bundle: true });
+    const url = cli.url;
     const users = await ((await get(`${url}/api/identity/v1/users`)).json() as Promise<any>);
     expect(users.users.length).toBeGreaterThan(3);
     const upload = await fetch(`${url}/api/data/v1/data-files?name=hello.txt`, {
@@ -124,7 +113,8 @@ describe('the built CLI bundle (what npm start runs)', () => {
       body: 'hello from the bundle',
     });
     expect(upload.status).toBe(200);
-    proc.kill('SIGTERM');
-    expect(await new Promise((r) => proc.once('exit', r))).toBe(0);
+    const { dataFileId } = (await upload.json()) as { dataFileId: number };
+    expect(await (await get(`${url}/api/data/v1/data-files/${dataFileId}`)).text()).toBe('hello from the bundle');
+    expect(await cli.stop('SIGTERM')).toBe(0);
   });
 });

@@ -11,9 +11,16 @@ export interface CliProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs the real CLI (src/main.ts through tsx) and resolves once it prints its URL. */
-export function startCli(args: string[], env: Record<string, string> = {}): Promise<CliProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'main.ts'), ...args], {
+/** The CLI as `npm start` runs it (the esbuild bundle made by `npm run build`). */
+export const bundlePath = join(root, 'dist', 'domo-emulator.mjs');
+
+/**
+ * Runs the real CLI and resolves once it has printed its banner: src/main.ts through tsx, or with
+ * `{ bundle: true }` the built bundle.
+ */
+export function startCli(args: string[], env: Record<string, string> = {}, opts: { bundle?: boolean } = {}): Promise<CliProcess> {
+  const entry = opts.bundle ? [bundlePath] : ['--import', 'tsx', join(root, 'src', 'main.ts')];
+  const proc = spawn(process.execPath, [...entry, ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -81,6 +81,21 @@ const COMPACT_RE = /^(\d{4})(\d{2})(\d{2})(?:[T ]?(\d{2})(\d{2})(\d{2})(?:\.(\d+
  * the ISO 'T' form (with an optional Z or offset, converted to UTC), other single-character delimiters,
  * 'YYYYMMDD[HHMMSS]' and the number 20240105. Anything else, or an impossible date, is null (MySQL returns NULL).
  */
+
+/** Date-time parts from a DATE_RE/COMPACT_RE match (groups: year, month, day, hour, minute, second, fraction). */
+function partsOf(m: RegExpExecArray, y: number): DateTimeParts {
+  return {
+    y,
+    m: Number(m[2]),
+    d: Number(m[3]),
+    h: m[4] ? Number(m[4]) : 0,
+    mi: m[5] ? Number(m[5]) : 0,
+    s: m[6] ? Number(m[6]) : 0,
+    us: fraction(m[7]),
+    hasTime: m[4] !== undefined,
+  };
+}
+
 export function parseDateTime(v: unknown): DateTimeParts | null {
   if (v === null || v === undefined) return null;
   let s: string;
@@ -96,16 +111,7 @@ export function parseDateTime(v: unknown): DateTimeParts | null {
   if (m) {
     let y = Number(m[1]);
     if (m[1].length === 2) y += y < 70 ? 2000 : 1900;
-    const p: DateTimeParts = {
-      y,
-      m: Number(m[2]),
-      d: Number(m[3]),
-      h: m[4] ? Number(m[4]) : 0,
-      mi: m[5] ? Number(m[5]) : 0,
-      s: m[6] ? Number(m[6]) : 0,
-      us: fraction(m[7]),
-      hasTime: m[4] !== undefined,
-    };
+    const p = partsOf(m, y);
     if (!valid(p)) return null;
     if (m[8] && m[8].toUpperCase() !== 'Z') {
       const sign = m[8][0] === '-' ? -1 : 1;
@@ -117,16 +123,7 @@ export function parseDateTime(v: unknown): DateTimeParts | null {
   }
   m = COMPACT_RE.exec(s);
   if (m) {
-    const p: DateTimeParts = {
-      y: Number(m[1]),
-      m: Number(m[2]),
-      d: Number(m[3]),
-      h: m[4] ? Number(m[4]) : 0,
-      mi: m[5] ? Number(m[5]) : 0,
-      s: m[6] ? Number(m[6]) : 0,
-      us: fraction(m[7]),
-      hasTime: m[4] !== undefined,
-    };
+    const p = partsOf(m, Number(m[1]));
     return valid(p);
   }
   return null;
