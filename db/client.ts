@@ -8,12 +8,13 @@ export type Orm = BetterSQLite3Database<typeof schema>;
 export type Sqlite = Database.Database;
 
 /**
- * Opens an instance database (a file path or ':memory:'), sets the pragmas and runs the migrations.
+ * Opens an instance database (a file path, ':memory:' or serialized bytes), sets the pragmas and runs the migrations.
  * WAL + synchronous=NORMAL: a committed transaction survives a killed process.
  */
-export function openDatabase(location: string): { sqlite: Sqlite; orm: Orm } {
+export function openDatabase(location: string | Buffer): { sqlite: Sqlite; orm: Orm } {
+  // a Buffer is a serialized database, opened in memory
   const sqlite = new Database(location);
-  if (location !== ':memory:') sqlite.pragma('journal_mode = WAL');
+  if (typeof location === 'string' && location !== ':memory:') sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');

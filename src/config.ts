@@ -21,6 +21,10 @@ export const optionsSchema = z.object({
   ids: z.enum(['random', 'sequential']).default('random'),
   /** Freeze every instance clock at this ISO time when it is created. */
   freezeClock: z.iso.datetime({ offset: true }).optional(),
+  /** Reuse a seeded template database across starts and instances (cached under cacheDir). */
+  templateCache: z.boolean().default(true),
+  /** Where seeded templates are cached (default: <OS temp dir>/domo-emulator-cache). */
+  cacheDir: z.string().min(1).optional(),
   /** Bound of the per-instance request journal. */
   journalSize: z.coerce.number().int().min(1).max(100_000).default(500),
 });

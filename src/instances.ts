@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { openDatabase, type Orm, type Sqlite } from '../db/client.js';
 import { emulatorMeta } from '../db/schema/index.js';
@@ -10,6 +11,7 @@ import { adminUserId, seeders } from './fixtures.js';
 import { Journal } from './http/journal.js';
 import { IdGenerator } from './ids.js';
 import type { Logger } from './logger.js';
+import { packageRoot } from './paths.js';
 import { createStores, type Stores } from './state/index.js';
 
 const namePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -53,6 +55,7 @@ export class InstanceRegistry {
   private readonly clocks = new Map<string, Clock>();
   private readonly journals = new Map<string, Journal>();
   private tempRoot: string | undefined;
+  private template: { bytes: Buffer; dataDir: string } | null | undefined;
 
   constructor(
     readonly config: Config,
@@ -116,12 +119,9 @@ export class InstanceRegistry {
     const started = performance.now();
     const { db, dataDir } = this.paths(name);
     if (db !== ':memory:') mkdirSync(this.config.db, { recursive: true });
-    mkdirSync(dataDir, { recursive: true });
-    const { sqlite, orm } = openDatabase(db);
     let clock = this.clocks.get(name);
     if (!clock) {
-      clock = new Clock();
-      if (this.config.freezeClock) clock.freeze(Date.parse(this.config.freezeClock));
+      clock = this.newClock();
       this.clocks.set(name, clock);
     }
     let journal = this.journals.get(name);
@@ -129,6 +129,32 @@ export class InstanceRegistry {
       journal = new Journal(this.config.journalSize);
       this.journals.set(name, journal);
     }
+    // A new instance starts as a copy of the seeded template (built once per fixtures and options).
+    let source: string | Buffer = db;
+    if (db === ':memory:' || !existsSync(db)) {
+      const template = this.seededTemplate();
+      if (template) {
+        if (db === ':memory:') source = template.bytes;
+        else writeFileSync(db, template.bytes);
+        if (existsSync(template.dataDir)) cpSync(template.dataDir, dataDir, { recursive: true });
+      }
+    }
+    const inst = this.build(name, source, dataDir, clock, journal);
+    this.addCliTokens(inst);
+    this.logger.debug(`instance '${name}' ready (${db}) in ${(performance.now() - started).toFixed(1)} ms`);
+    return inst;
+  }
+
+  private newClock(): Clock {
+    const clock = new Clock();
+    if (this.config.freezeClock) clock.freeze(Date.parse(this.config.freezeClock));
+    return clock;
+  }
+
+  /** Opens (and migrates) a database, builds the instance around it, and seeds it if it never was. */
+  private build(name: string, source: string | Buffer, dataDir: string, clock: Clock, journal: Journal): Instance {
+    mkdirSync(dataDir, { recursive: true });
+    const { sqlite, orm } = openDatabase(source);
     const counterKey = 'idCounter';
     const readMeta = (key: string) => orm.select().from(emulatorMeta).where(eq(emulatorMeta.key, key)).get()?.value;
     const ids = new IdGenerator(this.config.ids, {
@@ -139,9 +165,64 @@ export class InstanceRegistry {
     });
     const inst = new Instance(name, sqlite, orm, clock, ids, journal, dataDir, this.logger);
     if (inst.meta('seeded') === undefined) this.seed(inst);
-    this.addCliTokens(inst);
-    this.logger.debug(`instance '${name}' ready (${db}) in ${(performance.now() - started).toFixed(1)} ms`);
     return inst;
+  }
+
+  /**
+   * The fixtures seeded once into an in-memory database, serialized, with the files the seeding wrote.
+   * Cached on disk (under the OS temp directory, or `cacheDir`) by a key of everything that shapes it:
+   * the fixtures, the code and migrations, and the seed/ids/clock options. A later start or a new
+   * instance then copies it in a few milliseconds instead of seeding again.
+   */
+  private seededTemplate(): { bytes: Buffer; dataDir: string } | null {
+    if (this.template !== undefined) return this.template;
+    if (!this.config.templateCache) return (this.template = null);
+    const root = join(this.config.cacheDir ?? join(tmpdir(), 'domo-emulator-cache'), this.templateKey());
+    const dbFile = join(root, 'instance.db');
+    if (existsSync(dbFile)) {
+      try {
+        return (this.template = { bytes: readFileSync(dbFile), dataDir: join(root, 'data') });
+      } catch (e) {
+        this.logger.warn(`template cache ${root} unreadable (${(e as Error).message}); seeding anew`);
+      }
+    }
+    const started = performance.now();
+    mkdirSync(join(root, '..'), { recursive: true });
+    const staging = mkdtempSync(`${root}.tmp-`);
+    const inst = this.build('template', ':memory:', join(staging, 'data'), this.newClock(), new Journal(1));
+    const bytes = inst.sqlite.serialize();
+    for (const store of Object.values(inst.stores)) (store as { close?: () => void }).close?.();
+    inst.sqlite.close();
+    writeFileSync(join(staging, 'instance.db'), bytes);
+    let dir = root;
+    try {
+      renameSync(staging, root);
+    } catch {
+      // another process cached the same template first (or the cache is not writable): use theirs, or ours
+      if (existsSync(dbFile)) rmSync(staging, { recursive: true, force: true });
+      else dir = staging;
+    }
+    this.logger.debug(`seeded template ${dir} in ${(performance.now() - started).toFixed(1)} ms`);
+    return (this.template = { bytes, dataDir: join(dir, 'data') });
+  }
+
+  private templateKey(): string {
+    const h = createHash('sha256');
+    h.update(JSON.stringify({ v: 1, seed: this.config.seed, ids: this.config.ids, freezeClock: this.config.freezeClock ?? null }));
+    const walk = (dir: string) => {
+      if (!existsSync(dir)) return;
+      for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+        const p = join(dir, entry.name);
+        if (entry.isDirectory()) walk(p);
+        else if (entry.isFile()) {
+          const st = statSync(p);
+          h.update(`${relative(packageRoot, p)}:${st.size}:${st.mtimeMs}\n`);
+        }
+      }
+    };
+    walk(this.config.fixtures);
+    for (const dir of ['src', 'db', 'dist']) walk(join(packageRoot, dir));
+    return h.digest('hex').slice(0, 24);
   }
 
   private seed(inst: Instance): void {

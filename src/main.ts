@@ -20,6 +20,8 @@ const usage = `Usage: domo-emulator [options]
   --max-body <bytes>  largest JSON body (413 above)          (env DOMO_EMULATOR_MAX_BODY, default 10485760)
   --max-upload <bytes> largest streamed upload: CSV part, file (env DOMO_EMULATOR_MAX_UPLOAD, default 1073741824)
   --log-level <l>     ${logLevels.join(' | ')}  (env LOG_LEVEL, default info)
+  env DOMO_EMULATOR_TEMPLATE_CACHE=0 seeds every new instance from the fixtures instead of copying a cached
+  seeded template; DOMO_EMULATOR_CACHE_DIR moves that cache (default: <temp dir>/domo-emulator-cache)
   --help              this text`;
 
 function fail(message: string): never {
@@ -76,6 +78,8 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
     maxBodyBytes: maxBody,
     maxUploadBytes: maxUpload,
     logLevel: (values['log-level'] ?? env.LOG_LEVEL ?? 'info') as LogLevel,
+    templateCache: !['0', 'false', 'off'].includes((env.DOMO_EMULATOR_TEMPLATE_CACHE ?? '').toLowerCase()),
+    cacheDir: env.DOMO_EMULATOR_CACHE_DIR ? resolve(env.DOMO_EMULATOR_CACHE_DIR) : undefined,
   };
 }
 
