@@ -1,14 +1,19 @@
 import type { Hono } from 'hono';
 import type { AppEnv } from '../src/http/env.js';
-import { groupsRoutes } from './groups.js';
-import { appdbRoutes } from './appdb.js';
 import { accountsRoutes } from './accounts.js';
+import { alertsRoutes } from './alerts.js';
+import { appdbRoutes } from './appdb.js';
+import { beastModesRoutes } from './beast-modes.js';
+import { cardsRoutes } from './cards.js';
+import { certifiedContentRoutes } from './certified-content.js';
 import { datasetsRoutes } from './datasets/index.js';
 import { exportsRoutes } from './exports.js';
-import { streamsRoutes } from './streams.js';
 import { filesRoutes } from './files.js';
 import { filesetsRoutes } from './filesets.js';
+import { groupsRoutes } from './groups.js';
+import { pagesRoutes } from './pages.js';
 import { rolesRoutes } from './roles.js';
+import { streamsRoutes } from './streams.js';
 import { usersRoutes } from './users.js';
 
 /** Every API family's router. Each family adds one line. Literal paths must come before parameters within a family. */
@@ -23,6 +28,11 @@ export const families: Array<() => Hono<AppEnv>> = [
   appdbRoutes,
   filesRoutes,
   filesetsRoutes,
+  alertsRoutes,
+  beastModesRoutes,
+  cardsRoutes,
+  certifiedContentRoutes,
+  pagesRoutes,
 ];
 
 export function mountFamilies(app: Hono<AppEnv>): void {

@@ -4,6 +4,7 @@ import type { Logger } from './logger.js';
 import { seedDatasets } from './fixtures-datasets.js';
 import { seedAppDb } from './fixtures-appdb.js';
 import { seedFiles } from './fixtures-files.js';
+import { seedContent } from './fixtures-content.js';
 import type { Stores } from './state/index.js';
 import type { GroupSeed } from './state/groups.js';
 import type { RoleSeed } from './state/roles.js';
@@ -65,4 +66,5 @@ export const seeders: Seeder[] = [
   { family: 'datasets', seed: seedDatasets },
   { family: 'appdb', seed: seedAppDb },
   { family: 'files', seed: seedFiles },
+  { family: 'content', seed: seedContent },
 ];

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { instanceNameFor } from '../src/app.js';
+import { createApp, instanceNameFor } from '../src/app.js';
+import { coverage, loadCatalog } from '../src/catalog.js';
 import { ADMIN_TOKEN, expectErrorShape, testApp } from './helpers/app.js';
 
 let t: ReturnType<typeof testApp>;
@@ -41,8 +42,13 @@ describe('errors', () => {
   });
 
   it('501s a documented but not emulated route with the catalog path in the message', async () => {
-    const err = expectErrorShape(await t.call('POST', '/api/social/v4/alerts/12/share', { body: {} }), 501);
-    expect(err.message).toBe('POST /api/social/v4/alerts/:alertId/share is not emulated yet');
+    // every endpoint of the reference is emulated now, so the check uses a catalog with one more entry
+    const entry = { ...loadCatalog()[0], id: 'x.unemulated', method: 'POST', path: '/api/example/v1/things/:thingId/share' };
+    const app = createApp({ registry: t.registry, catalog: [...loadCatalog(), entry] });
+    const res = await app.request('/api/example/v1/things/12/share', { method: 'POST', headers: { 'X-DOMO-Developer-Token': ADMIN_TOKEN } });
+    const err = expectErrorShape({ status: res.status, json: await res.json() }, 501);
+    expect(err.message).toBe('POST /api/example/v1/things/:thingId/share is not emulated yet');
+    expect(coverage(app, [entry])).toEqual([expect.objectContaining({ emulated: false })]);
   });
 
   it('400s malformed JSON and changes nothing', async () => {

@@ -11,3 +11,7 @@ export * from './cards.js';
 export * from './appdb.js';
 export * from './files.js';
 export * from './filesets.js';
+export * from './alerts.js';
+export * from './beast-modes.js';
+export * from './certified-content.js';
+export * from './pages.js';

@@ -1,25 +1,37 @@
-import type { StoreContext } from './context.js';
+import { AlertsStore } from './alerts.js';
 import { AppDbStore } from './appdb.js';
+import { BeastModesStore } from './beast-modes.js';
+import { CardContentStore } from './card-content.js';
+import { CertifiedContentStore } from './certified-content.js';
+import type { StoreContext } from './context.js';
 import { datasetFamilyStores } from './datasets-family.js';
-import { GroupsStore } from './groups.js';
 import { FilesStore } from './files.js';
 import { FileSetsStore } from './filesets.js';
+import { GroupsStore } from './groups.js';
 import { OutboxStore } from './outbox.js';
+import { PagesStore } from './pages.js';
 import { RolesStore } from './roles.js';
 import { UsersStore } from './users.js';
 
 /** Builds one instance's stores. Each family adds its store here; a store that needs another gets it here. */
 export function createStores(ctx: StoreContext) {
+  const outbox = new OutboxStore(ctx);
   const datasetFamily = datasetFamilyStores(ctx);
+  const { datasets, cards } = datasetFamily;
   return {
-    outbox: new OutboxStore(ctx),
+    outbox,
     roles: new RolesStore(ctx),
     users: new UsersStore(ctx),
     groups: new GroupsStore(ctx),
     ...datasetFamily,
+    appdb: new AppDbStore(ctx, datasets),
     files: new FilesStore(ctx),
     filesets: new FileSetsStore(ctx),
-    appdb: new AppDbStore(ctx, datasetFamily.datasets),
+    alerts: new AlertsStore(ctx),
+    beastModes: new BeastModesStore(ctx),
+    cardContent: new CardContentStore(ctx, cards, datasets),
+    certifiedContent: new CertifiedContentStore(ctx),
+    pages: new PagesStore(ctx),
   };
 }
 

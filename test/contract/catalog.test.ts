@@ -14,6 +14,11 @@ afterAll(() => t.close());
  * Families add theirs; a parameter not listed here gets a value that names nothing.
  */
 const fixtureParams: Record<string, string> = {
+  scheduleId: '123456',
+  historyId: '789012',
+  viewId: '789012',
+  resourceType: 'PAGE',
+  resourceId: '345678',
   userId: '587894148',
   roleId: '2',
   groupId: '6789456782',
@@ -21,6 +26,11 @@ const fixtureParams: Record<string, string> = {
   streamId: '371',
   accountId: '3',
   partitionId: '2025-10',
+  integrationType: 'mysql-federated',
+  integrationId: '31e0307a-cb31-4018-b824-eb04b15827e1',
+  datasourceId: '495e28ec-6c07-41fc-99ed-b2dce9a5f569',
+  applicationId: '50e7230f-d2f2-42e2-a208-d94c8ae9f64c',
+  jobId: '526906bb-e7e0-4f70-9ca0-3bb4fdf99c82',
   collectionId: 'campaigns',
   dataFileId: '401',
   revisionId: '430',
@@ -28,6 +38,16 @@ const fixtureParams: Record<string, string> = {
   targetDataFileId: '90356',
   filesetId: '00000000-0000-0000-0000-000000000010',
   fileId: '00000000-0000-0000-0000-000000000002',
+  queueId: '168ecd84-4a15-45f6-89d9-021fbbce0481',
+  taskId: '18OCT23_1JUTZM',
+  alertId: '358',
+  beastmodeId: '232',
+  cardId: '100292101',
+  urn: '100292101',
+  entityType: 'CARD',
+  entityId: '100292101',
+  pageId: '12345',
+  personId: '1089963280',
 };
 
 /** Values for the query parameters the catalog marks required. */
@@ -39,6 +59,12 @@ const fixtureQuery: Record<string, string> = {
   end: '4102444800000',
   permissions: 'read',
 };
+
+/**
+ * Response examples the reference got wrong (ENDPOINTS.md lists them): their keys are not required.
+ * Remote DomoStats: both GET examples are a copy-pasted DataSet metadata object, not applications/jobs.
+ */
+const exampleGlitches = new Set(['GET /api/executor/v1/applications', 'GET /api/executor/v2/applications/:applicationId/jobs']);
 
 /** Optional query parameters sent with GETs that have them. */
 const optionalQuery: Record<string, string> = { parts: 'DETAILED' };
@@ -101,7 +127,7 @@ describe('every documented endpoint is registered', () => {
       const values = res.json && typeof res.json === 'object' && !Array.isArray(res.json) ? Object.values(res.json) : [];
       const list = Array.isArray(res.json) ? res.json : Array.isArray(e.responseExample) && values.length === 1 && Array.isArray(values[0]) ? values[0] : null;
       const actual = list ? list[0] : res.json;
-      if (example && typeof example === 'object' && actual && typeof actual === 'object') {
+      if (example && typeof example === 'object' && actual && typeof actual === 'object' && !exampleGlitches.has(`${e.method} ${e.path}`)) {
         for (const key of Object.keys(example)) expect(actual, `key ${key}`).toHaveProperty(key);
       }
     }

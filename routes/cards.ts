@@ -1,0 +1,58 @@
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { isAdmin } from '../src/http/auth.js';
+import type { AppEnv } from '../src/http/env.js';
+import { csvList, numericId } from '../src/http/paging.js';
+import { valid } from '../src/http/validate.js';
+import { renderParts } from '../src/state/card-content.js';
+
+const actorOf = (c: Context<AppEnv>) => ({ id: c.var.user.id, admin: isAdmin(c.var.user) });
+const cardParam = z.object({ cardId: numericId });
+const dynamicText = z.object({ text: z.array(z.object({ type: z.string().trim().min(1), text: z.string() })).min(1) });
+const titleBody = z
+  .object({ dynamicTitle: dynamicText.optional(), dynamicDescription: dynamicText.optional() })
+  .refine((b) => b.dynamicTitle || b.dynamicDescription, { message: 'Send dynamicTitle and/or dynamicDescription' })
+  .refine((b) => !b.dynamicTitle || b.dynamicTitle.text.map((t) => t.text).join('').trim() !== '', {
+    message: 'The title cannot be empty',
+    path: ['dynamicTitle', 'text'],
+  });
+const renderQuery = z.object({
+  parts: csvList.pipe(
+    z
+      .array(z.enum(renderParts))
+      .min(1)
+      .refine((a) => new Set(a).size === a.length, { message: 'parts must be unique' }),
+  ),
+  locale: z.string().trim().min(1).optional(),
+});
+const renderBody = z
+  .object({ queryOverrides: z.record(z.string(), z.unknown()).optional(), treatLongsAsStrings: z.boolean().optional(), cardLoadContext: z.record(z.string(), z.unknown()).optional() })
+  .loose()
+  .optional();
+
+const joinText = (d: z.infer<typeof dynamicText> | undefined) => (d ? d.text.map((t) => t.text).join('') : undefined);
+
+/** Cards: "Update Card Title" and "Render KPI Card Chart or Table". */
+export function cardsRoutes() {
+  const r = new Hono<AppEnv>();
+
+  // literal kpi route first
+  r.put(
+    '/api/content/v1/cards/kpi/:urn/render',
+    valid('param', z.object({ urn: numericId })),
+    valid('query', renderQuery),
+    valid('json', renderBody, { optional: true }),
+    (c) => {
+      const q = c.req.valid('query');
+      return c.json(c.var.instance.stores.cardContent.render(c.req.valid('param').urn, q.parts, q.locale, actorOf(c)));
+    },
+  );
+
+  r.put('/api/content/v1/cards/:cardId/title', valid('param', cardParam), valid('json', titleBody), (c) => {
+    const b = c.req.valid('json');
+    c.var.instance.stores.cardContent.updateText(c.req.valid('param').cardId, { title: joinText(b.dynamicTitle), description: joinText(b.dynamicDescription) }, actorOf(c));
+    return c.json({});
+  });
+
+  return r;
+}

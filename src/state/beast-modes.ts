@@ -1,0 +1,365 @@
+import { createHash } from 'node:crypto';
+import { asc, eq } from 'drizzle-orm';
+import { beastModeLinks, beastModes, cards, datasets } from '../../db/schema/index.js';
+import { badRequest, forbidden, notFound } from '../http/errors.js';
+import type { StoreContext } from './context.js';
+
+export interface BeastModeSeed {
+  id: number;
+  name: string;
+  owner: number;
+  expression: string;
+  locked?: boolean;
+  global?: boolean;
+  legacyId: string;
+  dataType?: string;
+  cacheWindow?: string;
+  archived?: boolean;
+  hidden?: boolean;
+  variable?: boolean;
+  created?: number;
+  lastModified?: number;
+  links: Array<{ type: 'CARD' | 'DATA_SOURCE'; id: string; visible?: boolean; active?: boolean }>;
+}
+
+export interface BeastModeActor {
+  id: number;
+  admin: boolean;
+  participant: boolean;
+}
+
+/** A search filter: {"field": "notvariable"}, {"field": "owner", "values": [27]}, {"field": "dataSource", "value": "<id>"}. */
+export interface BeastModeFilter {
+  field: string;
+  value?: unknown;
+  values?: unknown[];
+}
+
+export const beastModeFilterFields = ['notvariable', 'variable', 'archived', 'notarchived', 'locked', 'notlocked', 'global', 'notglobal', 'owner', 'status', 'dataSource', 'card', 'invalidLink'];
+export const beastModeSortFields = ['name', 'id', 'owner', 'created', 'lastModified'];
+
+type Row = typeof beastModes.$inferSelect;
+type Link = { resource: { type: string; id: string }; visible: boolean; active: boolean; valid: string };
+
+const aggregates = new Set(['SUM', 'AVG', 'COUNT', 'MIN', 'MAX', 'MEDIAN', 'STDDEV', 'STDDEV_POP', 'STDDEV_SAMP', 'VARIANCE', 'COUNT_DISTINCT', 'GROUP_CONCAT']);
+const operators: Record<string, string> = { '*': 'DOMO_OP_MULTIPLY', '/': 'DOMO_OP_DIVIDE', '+': 'DOMO_OP_ADD', '-': 'DOMO_OP_SUBTRACT' };
+
+/** What the emulator reads from a Beast Mode expression (no full parser: a scan outside quotes and backticks). */
+export function analyzeExpression(expression: string): {
+  columnPositions: Array<{ columnName: string; columnPosition: number }>;
+  columns: string[];
+  functions: string[];
+  aggregated: boolean;
+  analytic: boolean;
+  syntaxError: string | null;
+} {
+  const columnPositions: Array<{ columnName: string; columnPosition: number }> = [];
+  const functions: string[] = [];
+  let depth = 0;
+  let syntaxError: string | null = null;
+  let i = 0;
+  const s = expression;
+  while (i < s.length) {
+    const ch = s[i];
+    if (ch === '`') {
+      const end = s.indexOf('`', i + 1);
+      if (end < 0) {
+        syntaxError ??= `Unclosed backtick at position ${i}`;
+        break;
+      }
+      columnPositions.push({ columnName: s.slice(i, end + 1), columnPosition: i });
+      i = end + 1;
+      continue;
+    }
+    if (ch === "'" || ch === '"') {
+      const end = s.indexOf(ch, i + 1);
+      if (end < 0) {
+        syntaxError ??= `Unclosed string at position ${i}`;
+        break;
+      }
+      i = end + 1;
+      continue;
+    }
+    if (ch === '(') depth++;
+    else if (ch === ')') {
+      depth--;
+      if (depth < 0) syntaxError ??= `Unexpected ')' at position ${i}`;
+    } else if (operators[ch]) {
+      if (!functions.includes(operators[ch])) functions.push(operators[ch]);
+    } else if (/[A-Za-z_]/.test(ch)) {
+      let j = i;
+      while (j < s.length && /[A-Za-z0-9_]/.test(s[j])) j++;
+      const word = s.slice(i, j).toUpperCase();
+      let k = j;
+      while (k < s.length && s[k] === ' ') k++;
+      if (s[k] === '(' && !functions.includes(word)) functions.push(word);
+      i = j;
+      continue;
+    }
+    i++;
+  }
+  if (!syntaxError && depth > 0) syntaxError = `${depth} unclosed '('`;
+  if (!syntaxError && expression.trim() === '') syntaxError = 'Empty expression';
+  const columns = [...new Set(columnPositions.map((c) => c.columnName.slice(1, -1)))];
+  return {
+    columnPositions,
+    columns,
+    functions,
+    aggregated: functions.some((f) => aggregates.has(f)),
+    analytic: /\bOVER\s*\(/i.test(expression),
+    syntaxError,
+  };
+}
+
+/** Beast Modes: calculations saved on datasets and cards. Validity is computed from the current datasets and cards. */
+export class BeastModesStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  private row(id: number): Row {
+    const r = this.ctx.orm.select().from(beastModes).where(eq(beastModes.id, id)).get();
+    if (!r) throw notFound(`Beast Mode ${id} not found`);
+    return r;
+  }
+
+  private links(id: number): Link[] {
+    return this.ctx.orm
+      .select()
+      .from(beastModeLinks)
+      .where(eq(beastModeLinks.beastModeId, id))
+      .orderBy(asc(beastModeLinks.resourceType), asc(beastModeLinks.resourceId))
+      .all()
+      .map((l) => {
+        let exists = false;
+        if (l.resourceType === 'DATA_SOURCE') exists = !!this.ctx.orm.select({ id: datasets.id }).from(datasets).where(eq(datasets.id, l.resourceId)).get();
+        else if (l.resourceType === 'CARD' && /^\d+$/.test(l.resourceId)) {
+          exists = !!this.ctx.orm.select({ id: cards.id }).from(cards).where(eq(cards.id, Number(l.resourceId))).get();
+        }
+        return { resource: { type: l.resourceType, id: l.resourceId }, visible: l.visible, active: l.active, valid: exists ? 'VALID' : 'ILLEGAL_REFERENCE' };
+      });
+  }
+
+  /** Why an expression is invalid for the datasets it is linked to (null when valid). */
+  private problem(expression: string, links: Link[]): string | null {
+    const a = analyzeExpression(expression);
+    if (a.syntaxError) return a.syntaxError;
+    for (const l of links) {
+      if (l.resource.type !== 'DATA_SOURCE' || l.valid !== 'VALID') continue;
+      const ds = this.ctx.orm.select({ columns: datasets.columns }).from(datasets).where(eq(datasets.id, l.resource.id)).get();
+      const names = new Set((ds?.columns ?? []).map((c) => c.name.toLowerCase()));
+      const missing = a.columns.filter((c) => !names.has(c.toLowerCase()));
+      if (missing.length) return `Unknown column(s) ${missing.map((m) => `\`${m}\``).join(', ')} in DataSet ${l.resource.id}`;
+    }
+    return null;
+  }
+
+  full(r: Row): Record<string, unknown> {
+    const links = this.links(r.id);
+    const a = analyzeExpression(r.expression);
+    return {
+      id: r.id,
+      name: r.name,
+      owner: r.owner,
+      locked: r.locked,
+      global: r.global,
+      expression: r.expression,
+      checkSum: createHash('sha1').update(r.expression).digest('hex'),
+      links,
+      legacyId: r.legacyId,
+      lastModified: r.lastModified,
+      created: r.created,
+      aggregated: a.aggregated,
+      analytic: a.analytic,
+      nonAggregatedColumns: a.aggregated ? [] : a.columns,
+      dataType: r.dataType,
+      status: this.problem(r.expression, links) ? 'INVALID' : 'VALID',
+      cacheWindow: r.cacheWindow,
+      columnPositions: a.columnPositions,
+      functions: a.functions,
+      functionTemplateDependencies: [],
+      archived: r.archived,
+      hidden: r.hidden,
+      variable: r.variable,
+    };
+  }
+
+  get(id: number): Record<string, unknown> {
+    return this.full(this.row(id));
+  }
+
+  private all(): Array<Record<string, any>> {
+    return this.ctx.orm
+      .select()
+      .from(beastModes)
+      .orderBy(asc(beastModes.id))
+      .all()
+      .map((r) => this.full(r));
+  }
+
+  statistics(): Record<string, number> {
+    const list = this.all();
+    const count = (f: (b: Record<string, any>) => boolean) => list.filter(f).length;
+    const has = (b: Record<string, any>, f: (l: Link) => boolean) => (b.links as Link[]).some(f);
+    return {
+      total: list.length,
+      onDatasets: count((b) => has(b, (l) => l.resource.type === 'DATA_SOURCE')),
+      onCards: count((b) => has(b, (l) => l.resource.type === 'CARD')),
+      inVisualizations: count((b) => has(b, (l) => l.resource.type === 'CARD' && l.active)),
+      locked: count((b) => b.locked),
+      invalid: count((b) => b.status !== 'VALID'),
+      invalidLink: count((b) => has(b, (l) => l.valid !== 'VALID')),
+      archived: count((b) => b.archived),
+    };
+  }
+
+  search(q: { name?: string; filters: BeastModeFilter[]; sort: { field: string; ascending: boolean }; limit: number; offset: number }) {
+    const tests = q.filters.map((f, i) => this.filterTest(f, i));
+    if (!beastModeSortFields.includes(q.sort.field)) {
+      throw badRequest(`Cannot sort Beast Modes by '${q.sort.field}': use one of ${beastModeSortFields.join(', ')}`, [
+        { path: 'body.sort.field', message: 'Unknown sort field' },
+      ]);
+    }
+    const needle = (q.name ?? '').trim().toLowerCase();
+    const hits = this.all().filter((b) => (!needle || String(b.name).toLowerCase().includes(needle)) && tests.every((t) => t(b)));
+    const key = q.sort.field;
+    const dir = q.sort.ascending ? 1 : -1;
+    hits.sort((a, b) => {
+      const x = key === 'name' ? String(a.name).toLowerCase() : a[key];
+      const y = key === 'name' ? String(b.name).toLowerCase() : b[key];
+      return (x < y ? -1 : x > y ? 1 : 0) * dir || a.id - b.id;
+    });
+    const page = hits.slice(q.offset, q.offset + q.limit);
+    return {
+      totalHits: hits.length,
+      results: page.map((b) => ({
+        id: b.id,
+        name: b.name,
+        owner: b.owner,
+        lastModified: b.lastModified,
+        created: b.created,
+        global: b.global,
+        locked: b.locked,
+        legacyId: b.legacyId,
+        status: b.status,
+        links: b.links,
+        archived: b.archived,
+        activeLinks: Object.fromEntries((b.links as Link[]).filter((l) => l.active).map((l) => [`${l.resource.type}:${l.resource.id}`, l.resource])),
+      })),
+      hasMore: q.offset + page.length < hits.length,
+      degraded: false,
+    };
+  }
+
+  private filterTest(f: BeastModeFilter, i: number): (b: Record<string, any>) => boolean {
+    const values = (f.values ?? (f.value === undefined ? [] : [f.value])).map(String);
+    const needValues = () => {
+      if (!values.length) throw badRequest(`Filter '${f.field}' needs a value (or values)`, [{ path: `body.filters.${i}.value`, message: 'Required' }]);
+      return values;
+    };
+    const linked = (type: string) => {
+      const ids = needValues();
+      return (b: Record<string, any>) => (b.links as Link[]).some((l) => l.resource.type === type && ids.includes(l.resource.id));
+    };
+    switch (f.field) {
+      case 'notvariable':
+        return (b) => !b.variable;
+      case 'variable':
+        return (b) => b.variable;
+      case 'archived':
+        return (b) => b.archived;
+      case 'notarchived':
+        return (b) => !b.archived;
+      case 'locked':
+        return (b) => b.locked;
+      case 'notlocked':
+        return (b) => !b.locked;
+      case 'global':
+        return (b) => b.global;
+      case 'notglobal':
+        return (b) => !b.global;
+      case 'owner': {
+        const ids = needValues();
+        return (b) => ids.includes(String(b.owner));
+      }
+      case 'status': {
+        const st = needValues().map((v) => v.toUpperCase());
+        return (b) => st.includes(b.status);
+      }
+      case 'dataSource':
+        return linked('DATA_SOURCE');
+      case 'card':
+        return linked('CARD');
+      case 'invalidLink':
+        return (b) => (b.links as Link[]).some((l) => l.valid !== 'VALID');
+      default:
+        throw badRequest(`Unknown Beast Mode filter field '${f.field}': use one of ${beastModeFilterFields.join(', ')}`, [
+          { path: `body.filters.${i}.field`, message: 'Unknown filter field' },
+        ]);
+    }
+  }
+
+  /**
+   * Partial update (Update a Beast Mode / Lock Beast Mode): expression and/or locked.
+   * Locking and unlocking: the owner or an admin. A locked Beast Mode's expression: the owner or an admin.
+   * strict: an expression that is invalid for its datasets is a 400 instead of being saved as INVALID.
+   */
+  update(id: number, patch: { expression?: string; locked?: boolean; name?: string }, strict: boolean, actor: BeastModeActor): Record<string, unknown> {
+    const r = this.row(id);
+    const privileged = actor.admin || r.owner === actor.id;
+    if (!privileged && actor.participant) throw forbidden(`User ${actor.id} (Participant) may not edit Beast Mode ${id}`);
+    if (patch.locked !== undefined && patch.locked !== r.locked && !privileged) {
+      throw forbidden(`Only the owner of Beast Mode ${id} or an admin may ${patch.locked ? 'lock' : 'unlock'} it`);
+    }
+    const editsContent = (patch.expression !== undefined && patch.expression !== r.expression) || (patch.name !== undefined && patch.name !== r.name);
+    if (editsContent && r.locked && patch.locked !== false && !privileged) {
+      throw forbidden(`Beast Mode ${id} is locked: only its owner or an admin may change it`);
+    }
+    if (patch.expression !== undefined && strict) {
+      const why = this.problem(patch.expression, this.links(id));
+      if (why) throw badRequest(`Invalid Beast Mode expression: ${why}`, [{ path: 'body.expression', message: why }]);
+    }
+    this.ctx.orm
+      .update(beastModes)
+      .set({
+        ...(patch.expression !== undefined ? { expression: patch.expression } : {}),
+        ...(patch.locked !== undefined ? { locked: patch.locked } : {}),
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        lastModified: this.ctx.clock.nowMs(),
+      })
+      .where(eq(beastModes.id, id))
+      .run();
+    return this.get(id);
+  }
+
+  seed(list: BeastModeSeed[]): void {
+    const now = this.ctx.clock.nowMs();
+    this.ctx.sqlite.transaction(() => {
+      for (const b of list) {
+        this.ctx.orm
+          .insert(beastModes)
+          .values({
+            id: b.id,
+            name: b.name,
+            owner: b.owner,
+            expression: b.expression,
+            locked: b.locked ?? false,
+            global: b.global ?? false,
+            legacyId: b.legacyId,
+            dataType: b.dataType ?? 'DECIMAL',
+            cacheWindow: b.cacheWindow ?? 'day',
+            archived: b.archived ?? false,
+            hidden: b.hidden ?? false,
+            variable: b.variable ?? false,
+            created: b.created ?? now,
+            lastModified: b.lastModified ?? b.created ?? now,
+          })
+          .run();
+        for (const l of b.links) {
+          this.ctx.orm
+            .insert(beastModeLinks)
+            .values({ beastModeId: b.id, resourceType: l.type, resourceId: l.id, visible: l.visible ?? true, active: l.active ?? false })
+            .run();
+        }
+      }
+    })();
+  }
+}

@@ -1,0 +1,165 @@
+import { eq } from 'drizzle-orm';
+import { cards } from '../../db/schema/index.js';
+import { renderPdf, renderPng, type ChartSeries } from '../engines/card-render.js';
+import { quoteIdent } from '../engines/sql/types.js';
+import { ApiError, badRequest, conflict, forbidden } from '../http/errors.js';
+import type { CardsStore } from './cards.js';
+import type { StoreContext } from './context.js';
+import type { Actor, DatasetsStore } from './datasets.js';
+
+export const renderParts = [
+  'title',
+  'chartType',
+  'queryResult',
+  'data',
+  'image',
+  'imagePDF',
+  'graph',
+  'dynamic',
+  'summary',
+  'summaryImage',
+  'dataSource',
+  'pdp',
+  'annotations',
+  'extendedDateInfo',
+  'table',
+] as const;
+export type RenderPart = (typeof renderParts)[number];
+
+const numericTypes = new Set(['LONG', 'DOUBLE', 'DECIMAL']);
+const MAX_GROUPS = 20;
+
+/** The card endpoints of the Cards family: title updates and KPI rendering (over the datasets family's cards). */
+export class CardContentStore {
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly cards: CardsStore,
+    private readonly datasets: DatasetsStore,
+  ) {}
+
+  /** Sets a card's title and/or description. The card's owner or an admin may. */
+  updateText(id: number, patch: { title?: string; description?: string }, actor: Actor): void {
+    const card = this.cards.get(id);
+    if (!actor.admin && card.ownerId !== actor.id) throw forbidden(`User ${actor.id} may not edit card ${id}: only its owner or an admin may`);
+    this.ctx.orm
+      .update(cards)
+      .set({
+        ...(patch.title !== undefined ? { title: patch.title } : {}),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        modified: this.ctx.clock.nowMs(),
+      })
+      .where(eq(cards.id, id))
+      .run();
+  }
+
+  /**
+   * The card's data: the last numeric column summed by the first text column (a KPI card of the
+   * emulator has no saved query), ordered by label, at most 20 groups.
+   */
+  series(id: number, actor: Actor): { series: ChartSeries; datasetId: string; datasetName: string; total: number } {
+    const card = this.cards.get(id);
+    // the card's owner sees its data even without access to the dataset
+    const reader: Actor = card.ownerId === actor.id ? { id: actor.id, admin: true } : actor;
+    if (!this.datasets.find(card.datasourceId)) throw conflict(`Card ${id} cannot render: its DataSet ${card.datasourceId} no longer exists`);
+    let target;
+    try {
+      target = this.datasets.queryTarget(card.datasourceId, reader);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 400) throw conflict(`Card ${id} cannot render: ${e.message}`);
+      if (e instanceof ApiError && e.status === 403) throw forbidden(`User ${actor.id} may not view card ${id}: no access to its DataSet`);
+      throw e;
+    }
+    const label = target.columns.find((c) => c.type === 'STRING');
+    const value = [...target.columns].reverse().find((c) => numericTypes.has(c.type));
+    const valueSql = value ? `coalesce(sum(${quoteIdent(value.name)}), 0)` : 'count(*)';
+    const labelSql = label ? quoteIdent(label.name) : `'Total'`;
+    const rows = this.ctx.sqlite
+      .prepare(
+        `select coalesce(cast(${labelSql} as text), '') as label, ${valueSql} as value from ${quoteIdent(target.table)} group by 1 order by 1 limit ${MAX_GROUPS}`,
+      )
+      .all() as Array<{ label: string; value: number }>;
+    const totalRow = this.ctx.sqlite.prepare(`select ${valueSql} as value from ${quoteIdent(target.table)}`).get() as { value: number };
+    const round = (n: number) => Math.round(Number(n) * 100) / 100;
+    return {
+      series: {
+        title: card.title,
+        labelColumn: label?.name ?? 'Total',
+        valueColumn: value?.name ?? 'Row Count',
+        rows: rows.map((r) => ({ label: r.label, value: round(r.value) })),
+      },
+      datasetId: target.dataset.id,
+      datasetName: target.dataset.name,
+      total: round(totalRow.value),
+    };
+  }
+
+  /**
+   * Renders the requested parts. Image parts (image, graph, summaryImage: PNG; imagePDF: PDF) go into
+   * `data` as base64, in the order asked; every other part is a key of its own (data and table give the
+   * query result too).
+   */
+  render(id: number, parts: RenderPart[], locale: string | undefined, actor: Actor): Record<string, unknown> {
+    let fmt: Intl.NumberFormat;
+    try {
+      fmt = new Intl.NumberFormat(locale ?? 'en-US', { maximumFractionDigits: 2 });
+    } catch {
+      throw badRequest(`Unknown locale '${locale}'`, [{ path: 'query.locale', message: 'Invalid locale' }]);
+    }
+    const card = this.cards.get(id);
+    const { series, datasetId, datasetName, total } = this.series(id, actor);
+    const queryResult = {
+      columns: [series.labelColumn, series.valueColumn],
+      rows: series.rows.map((r) => [r.label, r.value]),
+      numRows: series.rows.length,
+      numColumns: 2,
+    };
+    const out: Record<string, unknown> = { data: [] as string[] };
+    const data = out.data as string[];
+    for (const p of parts) {
+      switch (p) {
+        case 'image':
+        case 'graph':
+          data.push(renderPng(series).toString('base64'));
+          break;
+        case 'summaryImage':
+          data.push(renderPng(series, 160, 80).toString('base64'));
+          break;
+        case 'imagePDF':
+          data.push(renderPdf(series).toString('base64'));
+          break;
+        case 'title':
+          out.title = card.title;
+          break;
+        case 'chartType':
+          out.chartType = card.chartType;
+          break;
+        case 'queryResult':
+        case 'data':
+          out.queryResult = queryResult;
+          break;
+        case 'table':
+          out.table = queryResult;
+          break;
+        case 'dynamic':
+          out.dynamic = { title: card.title, description: card.description };
+          break;
+        case 'summary':
+          out.summary = { label: series.valueColumn, value: total, formattedValue: fmt.format(total) };
+          break;
+        case 'dataSource':
+          out.dataSource = { id: datasetId, name: datasetName };
+          break;
+        case 'pdp':
+          out.pdp = { enabled: false, policies: [] };
+          break;
+        case 'annotations':
+          out.annotations = [];
+          break;
+        case 'extendedDateInfo':
+          out.extendedDateInfo = {};
+          break;
+      }
+    }
+    return out;
+  }
+}
