@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { adminRoutes } from '../routes/admin.js';
 import { mountFamilies } from '../routes/index.js';
+import { recordActivity } from '../routes/activity-log.js';
 import { loadCatalog, registerCatalogFallbacks, type CatalogEntry } from './catalog.js';
 import type { Config } from './config.js';
 import { authenticate } from './http/auth.js';
@@ -81,6 +82,7 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
       const ms = Math.round((performance.now() - started) * 1000) / 1000;
       const status = c.res.status;
       instance.journal.add({ time: Date.now(), method: c.req.method, path: c.req.path, status, ms, instance: name, requestId: id });
+      recordActivity(instance, c.var.user, c.req.method, c.req.path, status);
       if (logger.level === 'debug') logger.debug(`${c.req.method} ${c.req.path} ${status} ${ms}ms [${name}]`);
     }
   });

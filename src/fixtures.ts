@@ -5,6 +5,7 @@ import { seedDatasets } from './fixtures-datasets.js';
 import { seedAppDb } from './fixtures-appdb.js';
 import { seedFiles } from './fixtures-files.js';
 import { seedContent } from './fixtures-content.js';
+import { seedWork } from './fixtures-work.js';
 import type { Stores } from './state/index.js';
 import type { GroupSeed } from './state/groups.js';
 import type { RoleSeed } from './state/roles.js';
@@ -67,4 +68,5 @@ export const seeders: Seeder[] = [
   { family: 'appdb', seed: seedAppDb },
   { family: 'files', seed: seedFiles },
   { family: 'content', seed: seedContent },
+  { family: 'work', seed: seedWork },
 ];

@@ -15,3 +15,7 @@ export * from './alerts.js';
 export * from './beast-modes.js';
 export * from './certified-content.js';
 export * from './pages.js';
+export * from './task-center.js';
+export * from './workflows.js';
+export * from './code-engine.js';
+export * from './activity-log.js';

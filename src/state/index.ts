@@ -1,8 +1,10 @@
+import { ActivityStore } from './activity.js';
 import { AlertsStore } from './alerts.js';
 import { AppDbStore } from './appdb.js';
 import { BeastModesStore } from './beast-modes.js';
 import { CardContentStore } from './card-content.js';
 import { CertifiedContentStore } from './certified-content.js';
+import { CodeEngineStore } from './code-engine.js';
 import type { StoreContext } from './context.js';
 import { datasetFamilyStores } from './datasets-family.js';
 import { FilesStore } from './files.js';
@@ -11,13 +13,17 @@ import { GroupsStore } from './groups.js';
 import { OutboxStore } from './outbox.js';
 import { PagesStore } from './pages.js';
 import { RolesStore } from './roles.js';
+import { SearchStore } from './search.js';
+import { TaskCenterStore } from './task-center.js';
 import { UsersStore } from './users.js';
+import { WorkflowsStore } from './workflows.js';
 
 /** Builds one instance's stores. Each family adds its store here; a store that needs another gets it here. */
 export function createStores(ctx: StoreContext) {
   const outbox = new OutboxStore(ctx);
   const datasetFamily = datasetFamilyStores(ctx);
   const { datasets, cards } = datasetFamily;
+  const activity = new ActivityStore(ctx);
   return {
     outbox,
     roles: new RolesStore(ctx),
@@ -32,6 +38,11 @@ export function createStores(ctx: StoreContext) {
     cardContent: new CardContentStore(ctx, cards, datasets),
     certifiedContent: new CertifiedContentStore(ctx),
     pages: new PagesStore(ctx),
+    activity,
+    taskCenter: new TaskCenterStore(ctx, activity, outbox),
+    workflows: new WorkflowsStore(ctx, activity),
+    codeEngine: new CodeEngineStore(ctx, activity),
+    search: new SearchStore(ctx, datasets),
   };
 }
 

@@ -1,0 +1,73 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { defaultModels, generate, knownModels, renderTemplate, summarize, textToSql } from '../src/engines/ai.js';
+import type { AppEnv } from '../src/http/env.js';
+import { badRequest } from '../src/http/errors.js';
+import { valid } from '../src/http/validate.js';
+
+const common = {
+  input: z.string().min(1),
+  model: z.string().optional(),
+  modelConfiguration: z.object({ max_tokens: z.number().int().positive().optional(), temperature: z.number().optional() }).loose().optional(),
+  /** documented as a string; the reference's example sends {"template": "..."}: both are accepted */
+  promptTemplate: z.union([z.string(), z.object({ template: z.string() }).transform((o) => o.template)]).optional(),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+  system: z.string().optional(),
+};
+const generationBody = z.object(common);
+const sqlBody = z.object({
+  ...common,
+  dataSourceSchemas: z
+    .array(
+      z.object({
+        dataSourceName: z.string().min(1),
+        description: z.string().optional(),
+        columns: z.array(z.object({ type: z.string().min(1), name: z.string().min(1), description: z.string().optional() })).min(1),
+      }),
+    )
+    .min(1),
+});
+const summarizeBody = z.object({
+  ...common,
+  outputStyle: z.enum(['BULLETED', 'NUMBERED', 'PARAGRAPH']).optional(),
+  outputWordLength: z
+    .object({ min: z.number().int().min(1).optional(), max: z.number().int().min(1).optional() })
+    .refine((o) => o.min === undefined || o.max === undefined || o.min <= o.max, 'min must not exceed max')
+    .optional(),
+});
+
+function modelOf(model: string | undefined, fallback: string): string {
+  if (model === undefined) return fallback;
+  if (!knownModels.has(model)) throw badRequest(`Model '${model}' is not available for this AI service`, [{ path: 'body.model', message: 'Unknown model' }]);
+  return model;
+}
+
+function prompt(b: { input: string; promptTemplate?: string; parameters?: Record<string, unknown>; system?: string }): string {
+  return b.promptTemplate ? renderTemplate(b.promptTemplate, { ...(b.parameters ?? {}), input: b.input, system: b.system ?? '' }) : b.input;
+}
+
+/** AI Services API: deterministic text generation, text-to-SQL and summarization. */
+export function aiServicesRoutes() {
+  const r = new Hono<AppEnv>();
+  const base = '/api/ai/v1/text';
+
+  r.post(`${base}/generation`, valid('json', generationBody), (c) => {
+    const b = c.req.valid('json');
+    const modelId = modelOf(b.model, defaultModels.generation);
+    return c.json({ output: generate(prompt(b), b.system, b.modelConfiguration?.max_tokens), modelId });
+  });
+
+  r.post(`${base}/sql`, valid('json', sqlBody), (c) => {
+    const b = c.req.valid('json');
+    const modelId = modelOf(b.model, defaultModels.sql);
+    return c.json({ output: textToSql(prompt(b), b.dataSourceSchemas), modelId });
+  });
+
+  r.post(`${base}/summarize`, valid('json', summarizeBody), (c) => {
+    const b = c.req.valid('json');
+    const modelId = modelOf(b.model, defaultModels.summarize);
+    return c.json({ output: summarize(prompt(b), { style: b.outputStyle, minWords: b.outputWordLength?.min, maxWords: b.outputWordLength?.max }), modelId });
+  });
+
+  return r;
+}
