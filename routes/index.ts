@@ -16,6 +16,7 @@ import { filesetsRoutes } from './filesets.js';
 import { groupsRoutes } from './groups.js';
 import { pagesRoutes } from './pages.js';
 import { rolesRoutes } from './roles.js';
+import { scheduledReportsRoutes } from './scheduled-reports.js';
 import { searchRoutes } from './search.js';
 import { streamsRoutes } from './streams.js';
 import { taskCenterRoutes } from './task-center.js';
@@ -45,6 +46,7 @@ export const families: Array<() => Hono<AppEnv>> = [
   aiServicesRoutes,
   searchRoutes,
   activityLogRoutes,
+  scheduledReportsRoutes,
 ];
 
 export function mountFamilies(app: Hono<AppEnv>): void {

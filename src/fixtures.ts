@@ -6,6 +6,7 @@ import { seedAppDb } from './fixtures-appdb.js';
 import { seedFiles } from './fixtures-files.js';
 import { seedContent } from './fixtures-content.js';
 import { seedWork } from './fixtures-work.js';
+import { seedReports } from './fixtures-reports.js';
 import type { Stores } from './state/index.js';
 import type { GroupSeed } from './state/groups.js';
 import type { RoleSeed } from './state/roles.js';
@@ -69,4 +70,5 @@ export const seeders: Seeder[] = [
   { family: 'files', seed: seedFiles },
   { family: 'content', seed: seedContent },
   { family: 'work', seed: seedWork },
+  { family: 'scheduled-reports', seed: seedReports },
 ];

@@ -19,3 +19,4 @@ export * from './task-center.js';
 export * from './workflows.js';
 export * from './code-engine.js';
 export * from './activity-log.js';
+export * from './scheduled-reports.js';

@@ -13,6 +13,7 @@ import { GroupsStore } from './groups.js';
 import { OutboxStore } from './outbox.js';
 import { PagesStore } from './pages.js';
 import { RolesStore } from './roles.js';
+import { ScheduledReportsStore } from './scheduled-reports.js';
 import { SearchStore } from './search.js';
 import { TaskCenterStore } from './task-center.js';
 import { UsersStore } from './users.js';
@@ -43,6 +44,7 @@ export function createStores(ctx: StoreContext) {
     workflows: new WorkflowsStore(ctx, activity),
     codeEngine: new CodeEngineStore(ctx, activity),
     search: new SearchStore(ctx, datasets),
+    scheduledReports: new ScheduledReportsStore(ctx, { cards, datasets, outbox }),
   };
 }
 

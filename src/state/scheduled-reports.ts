@@ -1,0 +1,988 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import {
+  groupMembers,
+  groups,
+  reportHistory,
+  reportSchedules,
+  reportSettings,
+  reportUnsubscribes,
+  users,
+  type ReportRecipient,
+  type ReportScheduleRecipient,
+} from '../../db/schema/index.js';
+import { defaultStages, finishesAt, stageAt } from '../engines/jobs.js';
+import { nextRunAfter } from '../engines/report-schedule.js';
+import { badRequest, conflict, forbidden, notFound } from '../http/errors.js';
+import type { CardsStore } from './cards.js';
+import type { StoreContext } from './context.js';
+import type { DatasetsStore } from './datasets.js';
+import type { OutboxStore } from './outbox.js';
+
+export type ScheduleRow = typeof reportSchedules.$inferSelect;
+export type HistoryRow = typeof reportHistory.$inferSelect;
+
+/** Who is asking. */
+export interface ReportActor {
+  id: number;
+  admin: boolean;
+}
+
+export interface ScheduleFields {
+  frequency?: string;
+  daysToRun?: string;
+  hourOfDay?: number;
+  minOfHour?: number;
+  timezone?: string;
+  enabled?: boolean;
+  additionalRecipients?: ReportScheduleRecipient[];
+}
+
+export interface CreateScheduleInput {
+  title: string;
+  pageId?: number;
+  cardId?: number;
+  resourceType?: string;
+  resourceId?: string;
+  viewId?: number;
+  viewName?: string;
+  schedule: ScheduleFields & { frequency: string };
+  attachmentInclude?: boolean;
+}
+
+export interface UpdateScheduleInput {
+  title?: string;
+  schedule?: ScheduleFields;
+  attachmentInclude?: boolean;
+}
+
+export interface ScheduleSeed extends CreateScheduleInput {
+  id: number;
+  ownerId: number;
+  embedViewId?: number;
+  cardCount?: number;
+  resourceName?: string;
+}
+
+export interface HistorySeed {
+  id: number;
+  reportId: number;
+  reportSubject?: string;
+  startTime: string;
+  endTime?: string;
+  automated?: boolean;
+  cardCount?: number;
+  attachmentCount?: number;
+  attachmentSize?: number;
+  emailSize?: number;
+  status: string;
+  recipients?: Array<{ userId?: number | null; emailAddress?: string }>;
+}
+
+/** Optional lookup of page titles (the Pages family can hand one in); without it a page is taken on trust. */
+export interface PageLookup {
+  pageTitle(id: number): string | undefined;
+}
+
+export type ListOrder = 'startDate' | 'nextRunDate' | 'title';
+export const historyOrders = ['reportTitle', 'startTime', 'endTime', 'automated', 'cardCount', 'attachmentCount', 'attachmentSize', 'emailSize'] as const;
+export type HistoryOrder = (typeof historyOrders)[number];
+
+export interface HistorySearch {
+  includeTitleClause?: boolean;
+  titleSearchText?: string;
+  includeStatusClause?: boolean;
+  status?: string;
+  includeTypeClause?: boolean;
+  isAutomated?: boolean;
+  includeScheduleIdClause?: boolean;
+  scheduleId?: number;
+}
+
+const finalStates = ['success', 'failed', 'skipped'];
+const stageStatus: Record<string, string> = { PENDING: 'queued', IN_PROGRESS: 'running', SUCCESS: 'success' };
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const DAY = 86_400_000;
+
+/** Scheduled Reports: schedules on pages/cards/datasets, report runs as clock-driven jobs, unsubscribes, the email switch. */
+export class ScheduledReportsStore {
+  private readonly stopListening: () => void;
+  private pages: PageLookup | undefined;
+
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly deps: { cards: CardsStore; datasets: DatasetsStore; outbox: OutboxStore },
+  ) {
+    this.stopListening = ctx.clock.onChange(() => {
+      if (!ctx.sqlite.open) return;
+      try {
+        this.settle();
+      } catch (e) {
+        ctx.logger.error(`[${ctx.instanceName}] scheduled report runs failed to settle`, e);
+      }
+    });
+  }
+
+  close(): void {
+    this.stopListening();
+  }
+
+  /** Lets the Pages family name pages (and report pages that no longer exist as misconfigured). */
+  usePages(pages: PageLookup): void {
+    this.pages = pages;
+  }
+
+  // ------------------------------------------------------------------ schedules
+
+  find(id: number): ScheduleRow | undefined {
+    return this.ctx.orm.select().from(reportSchedules).where(eq(reportSchedules.id, id)).get();
+  }
+
+  private row(id: number): ScheduleRow {
+    const s = this.find(id);
+    if (!s) throw notFound(`Report schedule ${id} not found`);
+    return s;
+  }
+
+  /** The schedule if the actor may see it: owner, recipient or admin. */
+  private visible(id: number, actor: ReportActor): ScheduleRow {
+    const s = this.row(id);
+    if (!this.canSee(s, actor)) throw forbidden(`User ${actor.id} may not see report schedule ${id}`);
+    return s;
+  }
+
+  /** The schedule if the actor may change it: owner or admin. */
+  private owned(id: number, actor: ReportActor): ScheduleRow {
+    const s = this.row(id);
+    if (!actor.admin && s.ownerId !== actor.id) throw forbidden(`Only the owner of report schedule ${id} (user ${s.ownerId}) or an admin may change it`);
+    return s;
+  }
+
+  private canSee(s: ScheduleRow, actor: ReportActor): boolean {
+    if (actor.admin || s.ownerId === actor.id) return true;
+    const email = this.userEmail(actor.id);
+    return this.resolve(s.recipients).some((r) => r.userId === actor.id || (email !== undefined && r.emailAddress.toLowerCase() === email));
+  }
+
+  get(id: number, actor: ReportActor): Record<string, unknown> {
+    this.settle();
+    return this.view(this.visible(id, actor), actor);
+  }
+
+  byView(viewId: number, actor: ReportActor): Record<string, unknown> {
+    const s = this.ctx.orm.select().from(reportSchedules).where(eq(reportSchedules.reportViewId, viewId)).get();
+    if (!s) throw notFound(`No report schedule for view ${viewId}`);
+    return this.get(s.id, actor);
+  }
+
+  scheduleIdOfView(viewId: number): number {
+    const s = this.ctx.orm.select({ id: reportSchedules.id }).from(reportSchedules).where(eq(reportSchedules.reportViewId, viewId)).get();
+    if (!s) throw notFound(`No report schedule for view ${viewId}`);
+    return s.id;
+  }
+
+  list(
+    q: { filter: string; title: string; limit: number; skip: number; orderBy: ListOrder; isAscending: boolean },
+    actor: ReportActor,
+  ): Array<Record<string, unknown>> {
+    const all = this.scoped(q.filter, actor).filter((s) => !q.title || s.title.toLowerCase().includes(q.title.toLowerCase()));
+    const now = this.ctx.clock.nowMs();
+    const key = (s: ScheduleRow): string | number =>
+      q.orderBy === 'title' ? s.title.toLowerCase() : q.orderBy === 'nextRunDate' ? (s.enabled ? (nextRunAfter(s, now) ?? Infinity) : Infinity) : s.created;
+    const sorted = all.sort((a, b) => {
+      const ka = key(a);
+      const kb = key(b);
+      const c = ka < kb ? -1 : ka > kb ? 1 : a.id - b.id;
+      return q.isAscending ? c : -c;
+    });
+    const page = q.limit > 0 ? sorted.slice(q.skip, q.skip + q.limit) : sorted.slice(q.skip);
+    return page.map((s) => this.view(s, actor));
+  }
+
+  byResource(resourceType: string, resourceId: string, showAll: boolean, actor: ReportActor): Array<Record<string, unknown>> {
+    return this.ctx.orm
+      .select()
+      .from(reportSchedules)
+      .where(and(eq(reportSchedules.resourceType, resourceType), eq(reportSchedules.resourceId, resourceId)))
+      .orderBy(asc(reportSchedules.id))
+      .all()
+      .filter((s) => (showAll ? this.canSee(s, actor) : s.ownerId === actor.id))
+      .map((s) => this.view(s, actor));
+  }
+
+  resources(q: { limit: number; skip: number; title: string }, actor: ReportActor): Array<Record<string, unknown>> {
+    const seen = new Map<string, Record<string, unknown>>();
+    for (const s of this.ctx.orm.select().from(reportSchedules).orderBy(asc(reportSchedules.id)).all()) {
+      if (!this.canSee(s, actor)) continue;
+      const key = `${s.resourceType}:${s.resourceId}`;
+      const title = this.resourceState(s).name;
+      if (q.title && !title.toLowerCase().includes(q.title.toLowerCase())) continue;
+      const entry = seen.get(key) ?? { resourceId: resourceIdOut(s.resourceId), title, type: s.resourceType, reportCount: 0 };
+      entry.reportCount = (entry.reportCount as number) + 1;
+      seen.set(key, entry);
+    }
+    return [...seen.values()].slice(q.skip, q.skip + q.limit);
+  }
+
+  /** Schedules that cannot run as set up: the resource, the owner or a USER/GROUP recipient no longer exists, or nobody would get it. */
+  misconfigured(q: { limit: number; skip: number }, actor: ReportActor): Array<Record<string, unknown>> {
+    const out: Array<Record<string, unknown>> = [];
+    for (const s of this.ctx.orm.select().from(reportSchedules).orderBy(asc(reportSchedules.id)).all()) {
+      if (!actor.admin && s.ownerId !== actor.id) continue;
+      const problems = this.problems(s);
+      if (problems.length) out.push({ ...this.view(s, actor), active: false, problems });
+    }
+    return out.slice(q.skip, q.skip + q.limit);
+  }
+
+  created(q: { filter: string; days: number; isAscending: boolean }, actor: ReportActor): Array<Record<string, unknown>> {
+    const since = this.ctx.clock.nowMs() - q.days * DAY;
+    return this.scoped(q.filter, actor)
+      .filter((s) => s.created >= since)
+      .sort((a, b) => (q.isAscending ? a.created - b.created || a.id - b.id : b.created - a.created || b.id - a.id))
+      .map((s) => ({
+        reportId: s.id,
+        reportTitle: s.title,
+        ownerId: s.ownerId,
+        created: iso(s.created),
+        resourceType: s.resourceType,
+        resourceId: resourceIdOut(s.resourceId),
+        resourceName: this.resourceState(s).name,
+      }));
+  }
+
+  create(input: CreateScheduleInput, actor: ReportActor): Record<string, unknown> {
+    const id = this.insert({ ...input, id: this.ctx.ids.numeric(), ownerId: actor.id });
+    return this.view(this.row(id), actor);
+  }
+
+  update(id: number, input: UpdateScheduleInput, actor: ReportActor): Record<string, unknown> {
+    const s = this.owned(id, actor);
+    const merged = { ...scheduleOf(s), ...stripUndefined(input.schedule ?? {}) };
+    const recipients = input.schedule?.additionalRecipients;
+    if (recipients) this.checkRecipients(recipients, 'body.schedule.additionalRecipients');
+    this.ctx.orm
+      .update(reportSchedules)
+      .set({
+        title: input.title ?? s.title,
+        frequency: merged.frequency,
+        daysToRun: merged.daysToRun,
+        hourOfDay: merged.hourOfDay,
+        minOfHour: merged.minOfHour,
+        timezone: merged.timezone,
+        enabled: merged.enabled,
+        attachmentInclude: input.attachmentInclude ?? s.attachmentInclude,
+        recipients: recipients ?? s.recipients,
+        modified: this.ctx.clock.nowMs(),
+      })
+      .where(eq(reportSchedules.id, id))
+      .run();
+    return this.view(this.row(id), actor);
+  }
+
+  setEnabled(id: number, enabled: boolean, actor: ReportActor): void {
+    this.owned(id, actor);
+    this.ctx.orm.update(reportSchedules).set({ enabled, modified: this.ctx.clock.nowMs() }).where(eq(reportSchedules.id, id)).run();
+  }
+
+  delete(id: number, actor: ReportActor): void {
+    this.owned(id, actor);
+    this.remove([id]);
+  }
+
+  /** Deletes every schedule of a page; all must be the actor's to delete (else nothing is deleted). */
+  deleteByPage(pageId: number, actor: ReportActor): number {
+    const list = this.ctx.orm.select().from(reportSchedules).where(eq(reportSchedules.pageId, pageId)).all();
+    if (!list.length) throw notFound(`Page ${pageId} has no report schedules`);
+    for (const s of list) this.owned(s.id, actor);
+    this.remove(list.map((s) => s.id));
+    return list.length;
+  }
+
+  private remove(ids: number[]): void {
+    this.ctx.sqlite.transaction(() => {
+      this.ctx.orm.delete(reportUnsubscribes).where(inArray(reportUnsubscribes.scheduleId, ids)).run();
+      this.ctx.orm.delete(reportSchedules).where(inArray(reportSchedules.id, ids)).run();
+    })();
+  }
+
+  // ------------------------------------------------------------------ the email switch and unsubscribes
+
+  emailsEnabled(): boolean {
+    const r = this.ctx.orm.select().from(reportSettings).where(eq(reportSettings.key, 'emailsEnabled')).get();
+    return r ? r.value !== false : true;
+  }
+
+  setEmailsEnabled(enabled: boolean, actor: ReportActor): void {
+    if (!actor.admin) throw forbidden('Only an admin may turn scheduled report emails on or off');
+    this.ctx.orm
+      .insert(reportSettings)
+      .values({ key: 'emailsEnabled', value: enabled })
+      .onConflictDoUpdate({ target: reportSettings.key, set: { value: enabled } })
+      .run();
+  }
+
+  /** The caller stops getting this schedule's emails. */
+  unsubscribe(id: number, actor: ReportActor): void {
+    const s = this.visible(id, actor);
+    const email = this.userEmail(actor.id);
+    if (!email) throw notFound(`User ${actor.id} not found`);
+    this.ctx.orm
+      .insert(reportUnsubscribes)
+      .values({ scheduleId: s.id, email, userId: actor.id, at: this.ctx.clock.nowMs() })
+      .onConflictDoNothing()
+      .run();
+  }
+
+  /** Who the userId/emailId query names (the caller when neither is given). */
+  private who(q: { userId?: number; emailId?: string }, actor: ReportActor): { email: string; userId: number | null } {
+    if (q.userId !== undefined) {
+      const email = this.userEmail(q.userId);
+      if (!email) throw notFound(`User ${q.userId} not found`);
+      return { email, userId: q.userId };
+    }
+    if (q.emailId !== undefined) return { email: q.emailId.trim().toLowerCase(), userId: this.userByEmail(q.emailId)?.id ?? null };
+    const email = this.userEmail(actor.id);
+    if (!email) throw notFound(`User ${actor.id} not found`);
+    return { email, userId: actor.id };
+  }
+
+  /** Resubscribes a recipient: the caller themself, or anyone when the caller owns the schedule or is an admin. */
+  resubscribe(id: number, q: { userId?: number; emailId?: string }, actor: ReportActor): void {
+    const s = this.visible(id, actor);
+    const w = this.who(q, actor);
+    if (w.userId !== actor.id && !actor.admin && s.ownerId !== actor.id) {
+      throw forbidden(`Only the owner of report schedule ${id} or an admin may resubscribe someone else`);
+    }
+    this.ctx.orm.delete(reportUnsubscribes).where(and(eq(reportUnsubscribes.scheduleId, id), eq(reportUnsubscribes.email, w.email))).run();
+  }
+
+  /** Removes an unsubscribed recipient: off the unsubscribed list and off the schedule's recipients. */
+  deleteUnsubscribed(id: number, q: { userId?: number; emailId?: string }, actor: ReportActor): void {
+    const s = this.owned(id, actor);
+    const w = q.userId === undefined && q.emailId === undefined ? null : this.who(q, actor);
+    if (!w) throw badRequest('Name the recipient with userId or emailId', [{ path: 'query.userId', message: 'userId or emailId is required' }]);
+    const hit = this.ctx.orm
+      .select()
+      .from(reportUnsubscribes)
+      .where(and(eq(reportUnsubscribes.scheduleId, id), eq(reportUnsubscribes.email, w.email)))
+      .get();
+    if (!hit) throw notFound(`${w.email} has not unsubscribed from report schedule ${id}`);
+    const keep = s.recipients.filter((r) => {
+      const resolved = this.resolve([r]);
+      return !(r.type.toUpperCase() !== 'GROUP' && resolved.length === 1 && resolved[0].emailAddress.toLowerCase() === w.email);
+    });
+    this.ctx.sqlite.transaction(() => {
+      this.ctx.orm.delete(reportUnsubscribes).where(and(eq(reportUnsubscribes.scheduleId, id), eq(reportUnsubscribes.email, w.email))).run();
+      this.ctx.orm.update(reportSchedules).set({ recipients: keep, modified: this.ctx.clock.nowMs() }).where(eq(reportSchedules.id, id)).run();
+    })();
+  }
+
+  unsubscribed(id: number): string[] {
+    return this.ctx.orm
+      .select({ email: reportUnsubscribes.email })
+      .from(reportUnsubscribes)
+      .where(eq(reportUnsubscribes.scheduleId, id))
+      .orderBy(asc(reportUnsubscribes.email))
+      .all()
+      .map((r) => r.email);
+  }
+
+  /** Emails an invitation to resubscribe to each named recipient who unsubscribed (others are skipped). Returns how many were sent. */
+  sendResubscribe(id: number, recipients: ReportScheduleRecipient[], actor: ReportActor): number {
+    const s = this.owned(id, actor);
+    this.checkRecipients(recipients, 'body');
+    const off = new Set(this.unsubscribed(id));
+    const targets = this.resolve(recipients).filter((r) => off.has(r.emailAddress.toLowerCase()));
+    for (const t of targets) {
+      this.deps.outbox.send({
+        kind: 'report-resubscribe',
+        to: [t.emailAddress],
+        subject: `Resubscribe to "${s.title}"`,
+        body: `You unsubscribed from the scheduled report "${s.title}". Resubscribe: /api/content/v1/reportschedules/${id}/resubscribe?emailId=${encodeURIComponent(t.emailAddress)}`,
+        meta: { scheduleId: id },
+      });
+    }
+    return targets.length;
+  }
+
+  // ------------------------------------------------------------------ runs (jobs on the instance clock)
+
+  /**
+   * Starts a run: a history entry in state `queued` that moves to `running` then completes on the clock,
+   * when it emails each recipient (unless emails are switched off or they unsubscribed).
+   * `recipients` empty means the schedule's own recipients.
+   */
+  send(
+    id: number,
+    opts: { kind: string; recipients?: ReportScheduleRecipient[]; direct?: ReportRecipient[]; attachmentInclude?: boolean; emailParams?: Record<string, unknown> },
+    actor: ReportActor,
+  ): Record<string, unknown> {
+    const s = this.owned(id, actor);
+    if (opts.recipients?.length) this.checkRecipients(opts.recipients, 'body');
+    const targets = opts.direct?.length ? opts.direct : this.resolve(opts.recipients?.length ? opts.recipients : s.recipients);
+    if (!targets.length) throw badRequest(`Report schedule ${id} has no recipients to send to`, [{ path: 'body', message: 'No recipients' }]);
+    const hid = this.startRun(s, { kind: opts.kind, targets, automated: false, attachmentInclude: opts.attachmentInclude, emailParams: opts.emailParams });
+    return this.historyView(this.historyRow(hid));
+  }
+
+  private startRun(
+    s: ScheduleRow,
+    o: { kind: string; targets: ReportRecipient[]; automated: boolean; attachmentInclude?: boolean; emailParams?: Record<string, unknown> },
+  ): number {
+    const id = this.ctx.ids.numeric();
+    const now = this.ctx.clock.nowMs();
+    const res = this.resourceState(s);
+    const attach = o.attachmentInclude ?? s.attachmentInclude;
+    this.ctx.orm
+      .insert(reportHistory)
+      .values({
+        id,
+        scheduleId: s.id,
+        kind: o.kind,
+        reportTitle: s.title,
+        reportSubject: `${s.title} - ${res.name}`,
+        ownerId: s.ownerId,
+        resourceType: s.resourceType,
+        resourceId: s.resourceId,
+        resourceName: res.name,
+        startTime: now,
+        automated: o.automated,
+        cardCount: res.cardCount,
+        attachmentCount: attach ? 1 : 0,
+        status: 'queued',
+        targets: o.targets,
+        recipients: [],
+        emailParams: o.emailParams ?? null,
+      })
+      .run();
+    return id;
+  }
+
+  /** Reruns every failed run that started in [start, end]; returns the new history ids. */
+  rerunFailures(start: number, end: number, actor: ReportActor): number[] {
+    this.settle();
+    const failed = this.ctx.orm
+      .select()
+      .from(reportHistory)
+      .where(and(eq(reportHistory.status, 'failed'), sql`${reportHistory.startTime} between ${start} and ${end}`))
+      .orderBy(asc(reportHistory.id))
+      .all()
+      .filter((h) => actor.admin || h.ownerId === actor.id);
+    return this.ctx.sqlite.transaction(() =>
+      failed.flatMap((h) => {
+        const s = this.find(h.scheduleId);
+        if (!s) return [];
+        return [this.startRun(s, { kind: 'rerun', targets: h.targets, automated: h.automated, emailParams: h.emailParams ?? undefined })];
+      }),
+    )();
+  }
+
+  /** Completes the runs whose time has come (called on every clock change and before every read). */
+  settle(): void {
+    const now = this.ctx.clock.nowMs();
+    const open = this.ctx.orm.select().from(reportHistory).where(inArray(reportHistory.status, ['queued', 'running'])).all();
+    for (const h of open) {
+      const stage = stageAt(defaultStages, h.startTime, now);
+      if (stage !== 'SUCCESS') {
+        const status = stageStatus[stage];
+        if (status !== h.status) this.ctx.orm.update(reportHistory).set({ status }).where(eq(reportHistory.id, h.id)).run();
+        continue;
+      }
+      this.ctx.sqlite.transaction(() => this.complete(h, finishesAt(defaultStages, h.startTime)))();
+    }
+  }
+
+  private complete(h: HistoryRow, endTime: number): void {
+    const s = this.find(h.scheduleId);
+    const problems = s ? this.problems(s).filter((p) => !p.startsWith('recipient')) : ['the schedule was deleted'];
+    if (problems.length) {
+      this.ctx.orm.update(reportHistory).set({ status: 'failed', endTime, message: problems.join('; ') }).where(eq(reportHistory.id, h.id)).run();
+      return;
+    }
+    if (!this.emailsEnabled()) {
+      this.ctx.orm
+        .update(reportHistory)
+        .set({ status: 'skipped', endTime, message: 'Scheduled report emails are turned off for this instance' })
+        .where(eq(reportHistory.id, h.id))
+        .run();
+      return;
+    }
+    const off = new Set(this.unsubscribed(h.scheduleId));
+    const to = h.targets.filter((t) => !off.has(t.emailAddress.toLowerCase()));
+    const body = this.emailBody(s!, h);
+    for (const t of to) {
+      this.deps.outbox.send({
+        kind: 'scheduled-report',
+        to: [t.emailAddress],
+        subject: h.reportSubject,
+        body,
+        meta: { scheduleId: h.scheduleId, historyId: h.id, resourceType: h.resourceType, resourceId: h.resourceId, attachmentCount: h.attachmentCount },
+      });
+    }
+    const emailSize = Buffer.byteLength(body);
+    this.ctx.orm
+      .update(reportHistory)
+      .set({
+        status: 'success',
+        endTime,
+        recipients: to,
+        emailSize: emailSize * to.length,
+        attachmentSize: h.attachmentCount ? emailSize : 0,
+        message: off.size && to.length < h.targets.length ? `${h.targets.length - to.length} recipient(s) unsubscribed` : null,
+      })
+      .where(eq(reportHistory.id, h.id))
+      .run();
+  }
+
+  private emailBody(s: ScheduleRow, h: HistoryRow): string {
+    const lines = [`${s.title}`, `${s.resourceType} ${s.resourceId}: ${h.resourceName}`];
+    if (s.resourceType === 'CARD') {
+      const card = this.deps.cards.find(Number(s.resourceId));
+      if (card) lines.push(String(this.renderCard(card.id).summaryNumberLabel) + ': ' + String(this.renderCard(card.id).summaryNumberValue));
+    }
+    if (h.emailParams && Object.keys(h.emailParams).length) lines.push(`Parameters: ${JSON.stringify(h.emailParams)}`);
+    lines.push(`Unsubscribe: /api/content/v1/reportschedules/${s.id}/unsubscribe`);
+    return lines.join('\n');
+  }
+
+  // ------------------------------------------------------------------ history
+
+  private historyRow(id: number): HistoryRow {
+    const h = this.ctx.orm.select().from(reportHistory).where(eq(reportHistory.id, id)).get();
+    if (!h) throw notFound(`Report history entry ${id} not found`);
+    return h;
+  }
+
+  historyGet(id: number, actor: ReportActor): Record<string, unknown> {
+    this.settle();
+    const h = this.historyRow(id);
+    if (!actor.admin && h.ownerId !== actor.id) throw forbidden(`User ${actor.id} may not see report history entry ${id}`);
+    return this.historyView(h, true);
+  }
+
+  scheduleHistory(id: number, q: { limit: number; skip: number }, actor: ReportActor): Array<Record<string, unknown>> {
+    this.settle();
+    this.owned(id, actor);
+    return this.ctx.orm
+      .select()
+      .from(reportHistory)
+      .where(eq(reportHistory.scheduleId, id))
+      .orderBy(sql`${reportHistory.startTime} desc, ${reportHistory.id} desc`)
+      .all()
+      .slice(q.skip, q.skip + q.limit)
+      .map((h) => this.historyView(h));
+  }
+
+  history(
+    q: { filter: string; limit: number; skip: number; orderBy: HistoryOrder; isAscending: boolean; days?: number; search?: HistorySearch },
+    actor: ReportActor,
+    extended = false,
+  ): Array<Record<string, unknown>> {
+    this.settle();
+    const all = this.filterAll(q.filter, actor);
+    const since = q.days === undefined ? -Infinity : this.ctx.clock.nowMs() - q.days * DAY;
+    const c = q.search ?? {};
+    const rows = this.ctx.orm
+      .select()
+      .from(reportHistory)
+      .all()
+      .filter((h) => all || h.ownerId === actor.id)
+      .filter((h) => h.startTime >= since)
+      .filter((h) => !c.includeTitleClause || !c.titleSearchText || h.reportTitle.toLowerCase().includes(c.titleSearchText.toLowerCase()))
+      .filter((h) => !c.includeStatusClause || !c.status || h.status.toLowerCase() === c.status.toLowerCase())
+      .filter((h) => !c.includeTypeClause || c.isAutomated === undefined || h.automated === c.isAutomated)
+      .filter((h) => !c.includeScheduleIdClause || c.scheduleId === undefined || h.scheduleId === c.scheduleId);
+    const col: Record<HistoryOrder, (h: HistoryRow) => string | number> = {
+      reportTitle: (h) => h.reportTitle.toLowerCase(),
+      startTime: (h) => h.startTime,
+      endTime: (h) => h.endTime ?? Infinity,
+      automated: (h) => (h.automated ? 1 : 0),
+      cardCount: (h) => h.cardCount,
+      attachmentCount: (h) => h.attachmentCount,
+      attachmentSize: (h) => h.attachmentSize,
+      emailSize: (h) => h.emailSize,
+    };
+    const key = col[q.orderBy];
+    rows.sort((a, b) => {
+      const ka = key(a);
+      const kb = key(b);
+      const d = ka < kb ? -1 : ka > kb ? 1 : a.id - b.id;
+      return q.isAscending ? d : -d;
+    });
+    return rows.slice(q.skip, q.skip + q.limit).map((h) => this.historyView(h, extended));
+  }
+
+  private historyView(h: HistoryRow, extended = false): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+      id: h.id,
+      reportId: h.scheduleId,
+      reportTitle: h.reportTitle,
+      reportSubject: h.reportSubject,
+      startTime: iso(h.startTime),
+      endTime: iso(h.endTime),
+      automated: h.automated,
+      cardCount: h.cardCount,
+      attachmentCount: h.attachmentCount,
+      attachmentSize: h.attachmentSize,
+      emailSize: h.emailSize,
+      status: h.status,
+      recipients: finalStates.includes(h.status) ? h.recipients : h.targets,
+    };
+    if (h.message) out.message = h.message;
+    if (extended) {
+      Object.assign(out, {
+        ownerId: h.ownerId,
+        recipientCount: (finalStates.includes(h.status) ? h.recipients : h.targets).length,
+        resourceType: h.resourceType,
+        resourceId: resourceIdOut(h.resourceId),
+        resourceName: h.resourceName,
+      });
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ card rendering
+
+  /** card-email-data: each card rendered from its dataset's current rows, keyed by card id. */
+  cardEmailData(cardIds: number[]): Record<string, Record<string, unknown>> {
+    cardIds.forEach((id) => this.deps.cards.get(id));
+    return Object.fromEntries(cardIds.map((id) => [String(id), this.renderCard(id)]));
+  }
+
+  private renderCard(cardId: number): Record<string, unknown> {
+    const card = this.deps.cards.get(cardId);
+    let label = 'Rows';
+    let value = 0;
+    let rows: Array<Record<string, unknown>> = [];
+    let columns: string[] = [];
+    let rowCount = 0;
+    if (this.deps.datasets.find(card.datasourceId)) {
+      try {
+        const t = this.deps.datasets.queryTarget(card.datasourceId, { id: card.ownerId, admin: true });
+        columns = t.columns.map((c) => c.name);
+        const numeric = [...t.columns].reverse().find((c) => ['LONG', 'DOUBLE', 'DECIMAL'].includes(String(c.type)));
+        const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+        const agg = this.ctx.sqlite
+          .prepare(`select count(*) as n${numeric ? `, total(${q(numeric.name)}) as s` : ''} from ${q(t.table)}`)
+          .get() as { n: number; s?: number };
+        rowCount = agg.n;
+        if (numeric) {
+          label = `Total ${numeric.name}`;
+          value = Math.round((agg.s ?? 0) * 100) / 100;
+        } else value = agg.n;
+        rows = this.ctx.sqlite.prepare(`select * from ${q(t.table)} limit 5`).all() as Array<Record<string, unknown>>;
+      } catch {
+        /* a dataset with no columns renders as empty */
+      }
+    }
+    const esc = (v: unknown) => String(v ?? '').replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
+    const html =
+      `<div class="card" data-card-id="${card.id}"><h3>${esc(card.title)}</h3><p>${esc(label)}: ${esc(value.toLocaleString('en-US'))}</p>` +
+      `<table><tr>${columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>` +
+      rows.map((r) => `<tr>${columns.map((c) => `<td>${esc(r[c])}</td>`).join('')}</tr>`).join('') +
+      `</table><p>${rowCount} rows</p></div>`;
+    return {
+      title: card.title,
+      encodedImage: Buffer.from(html).toString('base64'),
+      encodedImageId: `card-${card.id}-${card.modified}`,
+      timeframeLabel: 'All Time',
+      summaryNumberValue: value.toLocaleString('en-US'),
+      summaryNumberLabel: label,
+      htmlContent: html,
+      cardType: card.type,
+      cardLink: `/cards/${card.id}`,
+      pdpEnabled: false,
+      certified: false,
+      companyCertified: false,
+    };
+  }
+
+  // ------------------------------------------------------------------ views and helpers
+
+  view(s: ScheduleRow, actor: ReportActor): Record<string, unknown> {
+    const res = this.resourceState(s);
+    const recipients = this.resolve(s.recipients);
+    return {
+      id: s.id,
+      reportViewId: s.reportViewId,
+      pageId: s.pageId,
+      title: s.title,
+      viewName: s.viewName,
+      type: s.type,
+      ownerId: s.ownerId,
+      embedViewId: s.embedViewId,
+      owner: s.ownerId === actor.id,
+      cardCount: res.cardCount,
+      recipientCount: recipients.length,
+      cardId: s.cardId,
+      resourceType: s.resourceType,
+      resourceId: resourceIdOut(s.resourceId),
+      resourceName: res.name,
+      attachmentInclude: s.attachmentInclude,
+      created: s.created,
+      modified: s.modified,
+      schedule: {
+        ...scheduleOf(s),
+        nextRunDate: s.enabled ? nextRunAfter(s, this.ctx.clock.nowMs()) : null,
+        additionalRecipients: s.recipients,
+      },
+      unsubscribed: this.unsubscribed(s.id),
+    };
+  }
+
+  private scoped(filter: string, actor: ReportActor): ScheduleRow[] {
+    const all = this.filterAll(filter, actor);
+    return this.ctx.orm
+      .select()
+      .from(reportSchedules)
+      .orderBy(asc(reportSchedules.id))
+      .all()
+      .filter((s) => (all ? true : s.ownerId === actor.id));
+  }
+
+  /** filter=USER: the caller's own; ALL (or ADMIN): everyone's, for admins only. */
+  private filterAll(filter: string, actor: ReportActor): boolean {
+    const f = filter.toUpperCase();
+    if (f === 'USER') return false;
+    if (f === 'ALL' || f === 'ADMIN') {
+      if (!actor.admin) throw forbidden(`filter=${filter} needs an admin`);
+      return true;
+    }
+    throw badRequest(`Unknown filter '${filter}' (USER, ALL)`, [{ path: 'query.filter', message: 'Expected USER or ALL' }]);
+  }
+
+  private resourceState(s: { resourceType: string; resourceId: string; resourceName: string; cardCount: number }): {
+    exists: boolean;
+    name: string;
+    cardCount: number;
+  } {
+    if (s.resourceType === 'CARD') {
+      const c = this.deps.cards.find(Number(s.resourceId));
+      return { exists: !!c, name: c?.title ?? s.resourceName, cardCount: 1 };
+    }
+    if (s.resourceType === 'DATASET') {
+      const d = this.deps.datasets.find(s.resourceId);
+      return { exists: !!d, name: d?.name ?? s.resourceName, cardCount: this.deps.cards.byDataset(s.resourceId).length };
+    }
+    if (s.resourceType === 'PAGE' && this.pages) {
+      const title = this.pages.pageTitle(Number(s.resourceId));
+      return { exists: title !== undefined, name: title ?? s.resourceName, cardCount: s.cardCount };
+    }
+    return { exists: true, name: s.resourceName, cardCount: s.cardCount };
+  }
+
+  private problems(s: ScheduleRow): string[] {
+    const out: string[] = [];
+    if (!this.resourceState(s).exists) out.push(`resource ${s.resourceType} ${s.resourceId} no longer exists`);
+    if (!this.userEmail(s.ownerId)) out.push(`owner ${s.ownerId} no longer exists`);
+    for (const r of s.recipients) {
+      const t = r.type.toUpperCase();
+      if (t === 'USER' && !this.userEmail(Number(r.value))) out.push(`recipient USER ${r.value} no longer exists`);
+      if (t === 'GROUP' && !this.ctx.orm.select({ id: groups.id }).from(groups).where(eq(groups.id, Number(r.value))).get()) {
+        out.push(`recipient GROUP ${r.value} no longer exists`);
+      }
+    }
+    if (!this.resolve(s.recipients).length) out.push('recipients: nobody would receive this report');
+    return out;
+  }
+
+  private userEmail(id: number): string | undefined {
+    if (!Number.isFinite(id)) return undefined;
+    return this.ctx.orm.select({ e: users.emailAddress }).from(users).where(eq(users.id, id)).get()?.e.toLowerCase();
+  }
+
+  private userByEmail(email: string) {
+    return this.ctx.orm
+      .select({ id: users.id, displayName: users.displayName, emailAddress: users.emailAddress })
+      .from(users)
+      .where(sql`lower(${users.emailAddress}) = lower(${email.trim()})`)
+      .get();
+  }
+
+  /** Schedule recipients -> people (USER by id, GROUP by its members, EMAIL as written), deduplicated by address; unknown ones skipped. */
+  resolve(list: ReportScheduleRecipient[]): ReportRecipient[] {
+    const out = new Map<string, ReportRecipient>();
+    const addUser = (id: number) => {
+      const u = this.ctx.orm.select().from(users).where(eq(users.id, id)).get();
+      if (u) out.set(u.emailAddress.toLowerCase(), { userId: u.id, displayName: u.displayName, emailAddress: u.emailAddress });
+    };
+    for (const r of list) {
+      const t = r.type.toUpperCase();
+      if (t === 'USER') addUser(Number(r.value));
+      else if (t === 'GROUP') {
+        const members = this.ctx.orm.select({ id: groupMembers.userId }).from(groupMembers).where(eq(groupMembers.groupId, Number(r.value))).all();
+        members.sort((a, b) => a.id - b.id).forEach((m) => addUser(m.id));
+      } else {
+        const u = this.userByEmail(r.value);
+        const key = r.value.trim().toLowerCase();
+        if (!out.has(key)) out.set(key, u ? { userId: u.id, displayName: u.displayName, emailAddress: u.emailAddress } : { userId: null, displayName: r.value.trim(), emailAddress: r.value.trim() });
+      }
+    }
+    return [...out.values()];
+  }
+
+  /** 400 naming the first recipient that names nobody (an unknown USER or GROUP). */
+  private checkRecipients(list: ReportScheduleRecipient[], where: string): void {
+    list.forEach((r, i) => {
+      const t = r.type.toUpperCase();
+      if (t === 'USER' && !this.userEmail(Number(r.value))) {
+        throw badRequest(`${where}[${i}]: user ${r.value} not found`, [{ path: `${where}.${i}.value`, message: `Unknown user ${r.value}` }]);
+      }
+      if (t === 'GROUP' && !this.ctx.orm.select({ id: groups.id }).from(groups).where(eq(groups.id, Number(r.value))).get()) {
+        throw badRequest(`${where}[${i}]: group ${r.value} not found`, [{ path: `${where}.${i}.value`, message: `Unknown group ${r.value}` }]);
+      }
+    });
+  }
+
+  /** The resource a create body names: pageId, cardId, or resourceType + resourceId. */
+  private resourceOf(input: CreateScheduleInput): { resourceType: string; resourceId: string; name: string; cardCount: number } {
+    const type = (input.resourceType ?? (input.cardId !== undefined ? 'CARD' : input.pageId !== undefined ? 'PAGE' : '')).toUpperCase();
+    const rid = input.resourceId ?? (type === 'CARD' ? input.cardId : input.pageId)?.toString();
+    if (!type || rid === undefined) {
+      throw badRequest('A report schedule needs a resource: pageId, cardId, or resourceType and resourceId', [{ path: 'body.pageId', message: 'Required' }]);
+    }
+    if (type === 'CARD') {
+      const c = this.deps.cards.find(Number(rid));
+      if (!c) throw notFound(`Card ${rid} not found`);
+      return { resourceType: type, resourceId: String(c.id), name: c.title, cardCount: 1 };
+    }
+    if (type === 'DATASET') {
+      const d = this.deps.datasets.find(rid);
+      if (!d) throw notFound(`DataSet ${rid} not found`);
+      return { resourceType: type, resourceId: d.id, name: d.name, cardCount: this.deps.cards.byDataset(d.id).length };
+    }
+    if (!/^\d+$/.test(rid)) throw badRequest(`${type} ids are numeric, got '${rid}'`, [{ path: 'body.resourceId', message: 'Expected a numeric id' }]);
+    if (type === 'PAGE' && this.pages) {
+      const title = this.pages.pageTitle(Number(rid));
+      if (title === undefined) throw notFound(`Page ${rid} not found`);
+      return { resourceType: type, resourceId: rid, name: title, cardCount: 0 };
+    }
+    return { resourceType: type, resourceId: rid, name: `${type === 'PAGE' ? 'Page' : type} ${rid}`, cardCount: 0 };
+  }
+
+  private insert(input: ScheduleSeed): number {
+    const res = this.resourceOf(input);
+    const recipients = input.schedule.additionalRecipients ?? [];
+    this.checkRecipients(recipients, 'body.schedule.additionalRecipients');
+    const viewId = input.viewId ?? this.ctx.ids.numeric();
+    const taken = this.ctx.orm.select({ id: reportSchedules.id }).from(reportSchedules).where(eq(reportSchedules.reportViewId, viewId)).get();
+    if (taken) throw conflict(`View ${viewId} already has a report schedule (${taken.id})`);
+    if (this.find(input.id)) throw conflict(`Report schedule ${input.id} already exists`);
+    const now = this.ctx.clock.nowMs();
+    this.ctx.orm
+      .insert(reportSchedules)
+      .values({
+        id: input.id,
+        reportViewId: viewId,
+        embedViewId: input.embedViewId ?? viewId,
+        pageId: res.resourceType === 'PAGE' ? Number(res.resourceId) : (input.pageId ?? null),
+        cardId: res.resourceType === 'CARD' ? Number(res.resourceId) : (input.cardId ?? null),
+        resourceType: res.resourceType,
+        resourceId: res.resourceId,
+        resourceName: input.resourceName ?? res.name,
+        viewName: input.viewName ?? input.resourceName ?? res.name,
+        cardCount: input.cardCount ?? res.cardCount,
+        title: input.title,
+        ownerId: input.ownerId,
+        frequency: input.schedule.frequency,
+        daysToRun: input.schedule.daysToRun ?? '',
+        hourOfDay: input.schedule.hourOfDay ?? 0,
+        minOfHour: input.schedule.minOfHour ?? 0,
+        timezone: input.schedule.timezone ?? 'UTC',
+        enabled: input.schedule.enabled ?? true,
+        attachmentInclude: input.attachmentInclude ?? false,
+        recipients,
+        created: now,
+        modified: now,
+      })
+      .run();
+    return input.id;
+  }
+
+  // ------------------------------------------------------------------ fixtures
+
+  seed(schedules: ScheduleSeed[], history: HistorySeed[]): void {
+    for (const s of schedules) this.insertSeed(s);
+    for (const h of history) {
+      const s = this.row(h.reportId);
+      const res = this.resourceState(s);
+      const recipients = (h.recipients ?? []).map((r) => {
+        const u = r.userId ? this.ctx.orm.select().from(users).where(eq(users.id, r.userId)).get() : undefined;
+        return u
+          ? { userId: u.id, displayName: u.displayName, emailAddress: u.emailAddress }
+          : { userId: null, displayName: r.emailAddress ?? '', emailAddress: r.emailAddress ?? '' };
+      });
+      this.ctx.orm
+        .insert(reportHistory)
+        .values({
+          id: h.id,
+          scheduleId: s.id,
+          kind: 'scheduled',
+          reportTitle: s.title,
+          reportSubject: h.reportSubject ?? s.title,
+          ownerId: s.ownerId,
+          resourceType: s.resourceType,
+          resourceId: s.resourceId,
+          resourceName: res.name,
+          startTime: Date.parse(h.startTime),
+          endTime: h.endTime ? Date.parse(h.endTime) : null,
+          automated: h.automated ?? true,
+          cardCount: h.cardCount ?? res.cardCount,
+          attachmentCount: h.attachmentCount ?? 0,
+          attachmentSize: h.attachmentSize ?? 0,
+          emailSize: h.emailSize ?? 0,
+          status: h.status,
+          targets: recipients,
+          recipients,
+        })
+        .run();
+    }
+  }
+
+  /** Fixture schedules may point at resources that no longer exist (that is what makes them misconfigured). */
+  private insertSeed(s: ScheduleSeed): void {
+    const type = (s.resourceType ?? (s.cardId !== undefined ? 'CARD' : 'PAGE')).toUpperCase();
+    const rid = s.resourceId ?? String(type === 'CARD' ? s.cardId : s.pageId);
+    const now = this.ctx.clock.nowMs();
+    this.ctx.orm
+      .insert(reportSchedules)
+      .values({
+        id: s.id,
+        reportViewId: s.viewId ?? s.id,
+        embedViewId: s.embedViewId ?? s.viewId ?? s.id,
+        pageId: s.pageId ?? null,
+        cardId: s.cardId ?? null,
+        resourceType: type,
+        resourceId: rid,
+        resourceName: s.resourceName ?? `${type} ${rid}`,
+        viewName: s.viewName ?? s.resourceName ?? `${type} ${rid}`,
+        cardCount: s.cardCount ?? 0,
+        title: s.title,
+        ownerId: s.ownerId,
+        frequency: s.schedule.frequency,
+        daysToRun: s.schedule.daysToRun ?? '',
+        hourOfDay: s.schedule.hourOfDay ?? 0,
+        minOfHour: s.schedule.minOfHour ?? 0,
+        timezone: s.schedule.timezone ?? 'UTC',
+        enabled: s.schedule.enabled ?? true,
+        attachmentInclude: s.attachmentInclude ?? false,
+        recipients: s.schedule.additionalRecipients ?? [],
+        created: now,
+        modified: now,
+      })
+      .run();
+  }
+}
+
+function scheduleOf(s: ScheduleRow) {
+  return { frequency: s.frequency, daysToRun: s.daysToRun, hourOfDay: s.hourOfDay, minOfHour: s.minOfHour, timezone: s.timezone, enabled: s.enabled };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Numeric resource ids come back as numbers, dataset ids as their UUID strings. */
+function resourceIdOut(id: string): string | number {
+  return /^\d+$/.test(id) ? Number(id) : id;
+}
