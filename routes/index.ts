@@ -14,7 +14,9 @@ import { exportsRoutes } from './exports.js';
 import { filesRoutes } from './files.js';
 import { filesetsRoutes } from './filesets.js';
 import { groupsRoutes } from './groups.js';
+import { migrationsRoutes } from './migrations.js';
 import { pagesRoutes } from './pages.js';
+import { remoteDomostatsRoutes } from './remote-domostats.js';
 import { rolesRoutes } from './roles.js';
 import { scheduledReportsRoutes } from './scheduled-reports.js';
 import { searchRoutes } from './search.js';
@@ -47,6 +49,8 @@ export const families: Array<() => Hono<AppEnv>> = [
   searchRoutes,
   activityLogRoutes,
   scheduledReportsRoutes,
+  migrationsRoutes,
+  remoteDomostatsRoutes,
 ];
 
 export function mountFamilies(app: Hono<AppEnv>): void {

@@ -7,6 +7,7 @@ import { seedFiles } from './fixtures-files.js';
 import { seedContent } from './fixtures-content.js';
 import { seedWork } from './fixtures-work.js';
 import { seedReports } from './fixtures-reports.js';
+import { seedPlatform } from './fixtures-platform.js';
 import type { Stores } from './state/index.js';
 import type { GroupSeed } from './state/groups.js';
 import type { RoleSeed } from './state/roles.js';
@@ -71,4 +72,5 @@ export const seeders: Seeder[] = [
   { family: 'content', seed: seedContent },
   { family: 'work', seed: seedWork },
   { family: 'scheduled-reports', seed: seedReports },
+  { family: 'platform', seed: seedPlatform },
 ];

@@ -20,3 +20,5 @@ export * from './workflows.js';
 export * from './code-engine.js';
 export * from './activity-log.js';
 export * from './scheduled-reports.js';
+export * from './migrations.js';
+export * from './remote-domostats.js';

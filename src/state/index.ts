@@ -10,8 +10,10 @@ import { datasetFamilyStores } from './datasets-family.js';
 import { FilesStore } from './files.js';
 import { FileSetsStore } from './filesets.js';
 import { GroupsStore } from './groups.js';
+import { MigrationsStore } from './migrations.js';
 import { OutboxStore } from './outbox.js';
 import { PagesStore } from './pages.js';
+import { RemoteDomostatsStore } from './remote-domostats.js';
 import { RolesStore } from './roles.js';
 import { ScheduledReportsStore } from './scheduled-reports.js';
 import { SearchStore } from './search.js';
@@ -45,6 +47,8 @@ export function createStores(ctx: StoreContext) {
     codeEngine: new CodeEngineStore(ctx, activity),
     search: new SearchStore(ctx, datasets),
     scheduledReports: new ScheduledReportsStore(ctx, { cards, datasets, outbox }),
+    migrations: new MigrationsStore(ctx),
+    remoteDomostats: new RemoteDomostatsStore(ctx),
   };
 }
 

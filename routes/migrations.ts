@@ -1,0 +1,67 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../src/http/env.js';
+import { valid } from '../src/http/validate.js';
+
+const id = z.string().trim().min(1).max(200);
+const tableBody = z.object({
+  catalog: z.string().min(1, 'the case-sensitive catalog (database) name'),
+  schema: z.string().min(1, "the case-sensitive schema name, or 'NULL'"),
+  table: z.string().min(1, 'the case-sensitive table name'),
+});
+
+/**
+ * Federated V1 to V2 Migration APIs and Federated V2 to Amplifier Migration APIs, under /api/query/migration.
+ * A migration is applied at once and answered with its final state (COMPLETE, or ABORTED with a message).
+ */
+export function migrationsRoutes() {
+  const r = new Hono<AppEnv>();
+  const base = '/api/query/migration';
+  const store = (c: { var: AppEnv['Variables'] }) => c.var.instance.stores.migrations;
+
+  // Federated V1 -> V2
+  r.get(`${base}/federated/v1/to/v2/types`, (c) => c.json(store(c).federatedTypes()));
+  r.get(`${base}/federated/v1/to/v2/accounts/:integrationType`, valid('param', z.object({ integrationType: id })), (c) =>
+    c.json(store(c).accounts(c.req.valid('param').integrationType, c.var.user)),
+  );
+  r.get(`${base}/federated/v1/to/v2/candidates/:accountId`, valid('param', z.object({ accountId: id })), (c) =>
+    c.json(store(c).v1Candidates(c.req.valid('param').accountId)),
+  );
+  r.post(
+    `${base}/federated/v1/to/v2/:datasourceId/accounts/:accountId`,
+    valid('param', z.object({ datasourceId: id, accountId: id })),
+    valid('json', tableBody),
+    (c) => {
+      const { datasourceId, accountId } = c.req.valid('param');
+      return c.json(store(c).migrateV1ToV2(datasourceId, accountId, c.req.valid('json'), c.var.user));
+    },
+  );
+  r.post(`${base}/federated/v1/to/v2/:datasourceId/reverse`, valid('param', z.object({ datasourceId: id })), (c) =>
+    c.json(store(c).reverseV1ToV2(c.req.valid('param').datasourceId, c.var.user)),
+  );
+
+  // Federated V2 <-> Cloud Amplifier (literal "types" before ":integrationType")
+  r.get(`${base}/integrations/types`, (c) => c.json(store(c).integrationTypes()));
+  r.get(`${base}/integrations/:integrationType`, valid('param', z.object({ integrationType: id })), (c) =>
+    c.json(store(c).integrations(c.req.valid('param').integrationType)),
+  );
+  r.get(`${base}/candidates/federated/to/amplifier/integrations/:integrationId`, valid('param', z.object({ integrationId: id })), (c) =>
+    c.json(store(c).amplifierCandidates(c.req.valid('param').integrationId)),
+  );
+  r.get(`${base}/candidates/amplifier/to/federated/integrations/:integrationId`, valid('param', z.object({ integrationId: id })), (c) =>
+    c.json(store(c).reverseCandidates(c.req.valid('param').integrationId)),
+  );
+  r.post(
+    `${base}/federated/to/amplifier/:datasourceId/integrations/:integrationId`,
+    valid('param', z.object({ datasourceId: id, integrationId: id })),
+    (c) => {
+      const { datasourceId, integrationId } = c.req.valid('param');
+      return c.json(store(c).migrateToAmplifier(datasourceId, integrationId, c.var.user));
+    },
+  );
+  r.post(`${base}/amplifier/to/federated/:datasourceId`, valid('param', z.object({ datasourceId: id })), (c) =>
+    c.json(store(c).reverseFromAmplifier(c.req.valid('param').datasourceId, c.var.user)),
+  );
+
+  return r;
+}
