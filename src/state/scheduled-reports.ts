@@ -868,34 +868,12 @@ export class ScheduledReportsStore {
     const taken = this.ctx.orm.select({ id: reportSchedules.id }).from(reportSchedules).where(eq(reportSchedules.reportViewId, viewId)).get();
     if (taken) throw conflict(`View ${viewId} already has a report schedule (${taken.id})`);
     if (this.find(input.id)) throw conflict(`Report schedule ${input.id} already exists`);
-    const now = this.ctx.clock.nowMs();
-    this.ctx.orm
-      .insert(reportSchedules)
-      .values({
-        id: input.id,
-        reportViewId: viewId,
-        embedViewId: input.embedViewId ?? viewId,
-        pageId: res.resourceType === 'PAGE' ? Number(res.resourceId) : (input.pageId ?? null),
-        cardId: res.resourceType === 'CARD' ? Number(res.resourceId) : (input.cardId ?? null),
-        resourceType: res.resourceType,
-        resourceId: res.resourceId,
-        resourceName: input.resourceName ?? res.name,
-        viewName: input.viewName ?? input.resourceName ?? res.name,
-        cardCount: input.cardCount ?? res.cardCount,
-        title: input.title,
-        ownerId: input.ownerId,
-        frequency: input.schedule.frequency,
-        daysToRun: input.schedule.daysToRun ?? '',
-        hourOfDay: input.schedule.hourOfDay ?? 0,
-        minOfHour: input.schedule.minOfHour ?? 0,
-        timezone: input.schedule.timezone ?? 'UTC',
-        enabled: input.schedule.enabled ?? true,
-        attachmentInclude: input.attachmentInclude ?? false,
-        recipients,
-        created: now,
-        modified: now,
-      })
-      .run();
+    this.writeRow(input, {
+      ...res,
+      viewId,
+      pageId: res.resourceType === 'PAGE' ? Number(res.resourceId) : (input.pageId ?? null),
+      cardId: res.resourceType === 'CARD' ? Number(res.resourceId) : (input.cardId ?? null),
+    });
     return input.id;
   }
 
@@ -943,20 +921,29 @@ export class ScheduledReportsStore {
   private insertSeed(s: ScheduleSeed): void {
     const type = (s.resourceType ?? (s.cardId !== undefined ? 'CARD' : 'PAGE')).toUpperCase();
     const rid = s.resourceId ?? String(type === 'CARD' ? s.cardId : s.pageId);
+    const viewId = s.viewId ?? s.id;
+    this.writeRow(s, { resourceType: type, resourceId: rid, name: `${type} ${rid}`, cardCount: 0, viewId, pageId: s.pageId ?? null, cardId: s.cardId ?? null });
+  }
+
+  /** One schedule row from a create body or a fixture, once its resource and view are known. */
+  private writeRow(
+    s: ScheduleSeed,
+    r: { resourceType: string; resourceId: string; name: string; cardCount: number; viewId: number; pageId: number | null; cardId: number | null },
+  ): void {
     const now = this.ctx.clock.nowMs();
     this.ctx.orm
       .insert(reportSchedules)
       .values({
         id: s.id,
-        reportViewId: s.viewId ?? s.id,
-        embedViewId: s.embedViewId ?? s.viewId ?? s.id,
-        pageId: s.pageId ?? null,
-        cardId: s.cardId ?? null,
-        resourceType: type,
-        resourceId: rid,
-        resourceName: s.resourceName ?? `${type} ${rid}`,
-        viewName: s.viewName ?? s.resourceName ?? `${type} ${rid}`,
-        cardCount: s.cardCount ?? 0,
+        reportViewId: r.viewId,
+        embedViewId: s.embedViewId ?? r.viewId,
+        pageId: r.pageId,
+        cardId: r.cardId,
+        resourceType: r.resourceType,
+        resourceId: r.resourceId,
+        resourceName: s.resourceName ?? r.name,
+        viewName: s.viewName ?? s.resourceName ?? r.name,
+        cardCount: s.cardCount ?? r.cardCount,
         title: s.title,
         ownerId: s.ownerId,
         frequency: s.schedule.frequency,
