@@ -156,47 +156,40 @@ async function main() {
     // warm-up: the first query of a path creates the emulator's expression index
     const warm = [await timeHttp(queryPath, { 'content.userId': pointIds[0] }), await timeHttp(queryPath, compoundFilter(compound[0]))];
 
-    // ---------------- point query
-    const point = { http: [] as number[], httpParsed: [] as number[], sql: [] as number[], sqlParsed: [] as number[], mingo: [] as number[], server: [] as number[], bytes: [] as number[], count: [] as number[] };
-    for (const id of pointIds) {
-      const h = await timeHttp(queryPath, { 'content.userId': id });
-      const q = timeSql(pointSql, [id]);
-      if (q.count !== h.count || h.count !== 1) throw new Error(`point query: HTTP ${h.count} rows, SQL ${q.count}`);
-      point.http.push(h.ms);
-      point.httpParsed.push(h.parsedMs);
-      point.sql.push(q.ms);
-      point.sqlParsed.push(q.parsedMs);
-      point.bytes.push(h.bytes);
-      point.count.push(h.count);
-    }
-    point.server = await serverTimes(queryPath, POINT_ROUNDS);
-    for (const id of pointIds.slice(0, MINGO_ROUNDS)) {
-      const t0 = performance.now();
-      const found = new Query({ 'content.userId': id }).find(mingoDocs).all();
-      point.mingo.push(performance.now() - t0);
-      if (found.length !== 1) throw new Error('mingo point query found ' + found.length);
+    /** Times one kind of query over HTTP, as direct SQL and with mingo, checking they find the same rows. */
+    async function measure<Q>(
+      label: string,
+      cases: Q[],
+      filterOf: (q: Q) => Record<string, unknown>,
+      sql: typeof pointSql,
+      paramsOf: (q: Q) => unknown[],
+      rounds: number,
+    ) {
+      const r = { http: [] as number[], httpParsed: [] as number[], sql: [] as number[], sqlParsed: [] as number[], mingo: [] as number[], server: [] as number[], bytes: [] as number[], count: [] as number[] };
+      for (const q of cases) {
+        const h = await timeHttp(queryPath, filterOf(q));
+        const s = timeSql(sql, paramsOf(q));
+        if (s.count !== h.count) throw new Error(`${label} query: HTTP ${h.count} rows, SQL ${s.count}`);
+        r.http.push(h.ms);
+        r.httpParsed.push(h.parsedMs);
+        r.sql.push(s.ms);
+        r.sqlParsed.push(s.parsedMs);
+        r.bytes.push(h.bytes);
+        r.count.push(h.count);
+      }
+      r.server = await serverTimes(queryPath, rounds);
+      cases.slice(0, MINGO_ROUNDS).forEach((q, i) => {
+        const t0 = performance.now();
+        const found = new Query(filterOf(q)).find(mingoDocs).all();
+        r.mingo.push(performance.now() - t0);
+        if (found.length !== r.count[i]) throw new Error(`mingo ${label} query found ${found.length}, HTTP ${r.count[i]}`);
+      });
+      return r;
     }
 
-    // ---------------- compound query
-    const comp = { http: [] as number[], httpParsed: [] as number[], sql: [] as number[], sqlParsed: [] as number[], mingo: [] as number[], server: [] as number[], bytes: [] as number[], count: [] as number[] };
-    for (const q of compound) {
-      const h = await timeHttp(queryPath, compoundFilter(q));
-      const s = timeSql(compoundSql, [q.lo, q.hi, ...q.cats]);
-      if (s.count !== h.count) throw new Error(`compound query: HTTP ${h.count} rows, SQL ${s.count}`);
-      comp.http.push(h.ms);
-      comp.httpParsed.push(h.parsedMs);
-      comp.sql.push(s.ms);
-      comp.sqlParsed.push(s.parsedMs);
-      comp.bytes.push(h.bytes);
-      comp.count.push(h.count);
-    }
-    comp.server = await serverTimes(queryPath, COMPOUND_ROUNDS);
-    for (const q of compound.slice(0, MINGO_ROUNDS)) {
-      const t0 = performance.now();
-      const found = new Query(compoundFilter(q)).find(mingoDocs).all();
-      comp.mingo.push(performance.now() - t0);
-      if (found.length !== comp.count[compound.indexOf(q)]) throw new Error('mingo compound count differs');
-    }
+    const point = await measure('point', pointIds, (id) => ({ 'content.userId': id }), pointSql, (id) => [id], POINT_ROUNDS);
+    if (point.count.some((n) => n !== 1)) throw new Error('point query: expected exactly one match each time');
+    const comp = await measure('compound', compound, compoundFilter, compoundSql, (q) => [q.lo, q.hi, ...q.cats], COMPOUND_ROUNDS);
     db.close();
 
     const m = (xs: number[]) => median(xs);
