@@ -25,6 +25,13 @@ export const optionsSchema = z.object({
   templateCache: z.boolean().default(true),
   /** Where seeded templates are cached (default: <OS temp dir>/domo-emulator-cache). */
   cacheDir: z.string().min(1).optional(),
+  /**
+   * Deadline for client-driven computation (dataset SQL, AppDB queries and aggregations), in ms; 0 = none.
+   * Past it the work is stopped and the client gets a 400 naming the limit.
+   */
+  queryTimeoutMs: z.coerce.number().int().min(0).default(30_000),
+  /** Largest result a query may build in memory (rows as JSON, strings from REPEAT/LPAD/GROUP_CONCAT...), in bytes. */
+  maxResultBytes: z.coerce.number().int().positive().default(64 * 1024 * 1024),
   /** Bound of the per-instance request journal. */
   journalSize: z.coerce.number().int().min(1).max(100_000).default(500),
 });

@@ -19,6 +19,8 @@ const usage = `Usage: domo-emulator [options]
   --freeze-clock <t>  start every instance clock frozen at this ISO time (env DOMO_EMULATOR_FREEZE_CLOCK)
   --max-body <bytes>  largest JSON body (413 above)          (env DOMO_EMULATOR_MAX_BODY, default 10485760)
   --max-upload <bytes> largest streamed upload: CSV part, file (env DOMO_EMULATOR_MAX_UPLOAD, default 1073741824)
+  --query-timeout <ms> deadline for dataset SQL and AppDB queries, 0 = none (env DOMO_EMULATOR_QUERY_TIMEOUT, default 30000)
+  --max-result-bytes <bytes> largest query result held in memory (env DOMO_EMULATOR_MAX_RESULT_BYTES, default 67108864)
   --log-level <l>     ${logLevels.join(' | ')}  (env LOG_LEVEL, default info)
   env DOMO_EMULATOR_TEMPLATE_CACHE=0 seeds every new instance from the fixtures instead of copying a cached
   seeded template; DOMO_EMULATOR_CACHE_DIR moves that cache (default: <temp dir>/domo-emulator-cache)
@@ -47,6 +49,8 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
         'freeze-clock': { type: 'string' },
         'max-body': { type: 'string' },
         'max-upload': { type: 'string' },
+        'query-timeout': { type: 'string' },
+        'max-result-bytes': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -63,6 +67,9 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
   };
   const maxBody = bytes('max-body', values['max-body'] ?? env.DOMO_EMULATOR_MAX_BODY);
   const maxUpload = bytes('max-upload', values['max-upload'] ?? env.DOMO_EMULATOR_MAX_UPLOAD);
+  const queryTimeout = values['query-timeout'] ?? env.DOMO_EMULATOR_QUERY_TIMEOUT;
+  if (queryTimeout !== undefined && !/^\d+$/.test(queryTimeout)) fail(`--query-timeout must be a number of milliseconds, got '${queryTimeout}'`);
+  const maxResult = bytes('max-result-bytes', values['max-result-bytes'] ?? env.DOMO_EMULATOR_MAX_RESULT_BYTES);
   const db = values.db ?? env.DOMO_EMULATOR_DB ?? '.domo-emulator';
   const fixtures = values.fixtures ?? env.DOMO_EMULATOR_FIXTURES;
   return {
@@ -77,6 +84,8 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
     freezeClock: values['freeze-clock'] ?? env.DOMO_EMULATOR_FREEZE_CLOCK,
     maxBodyBytes: maxBody,
     maxUploadBytes: maxUpload,
+    queryTimeoutMs: queryTimeout === undefined ? undefined : Number(queryTimeout),
+    maxResultBytes: maxResult,
     logLevel: (values['log-level'] ?? env.LOG_LEVEL ?? 'info') as LogLevel,
     templateCache: !['0', 'false', 'off'].includes((env.DOMO_EMULATOR_TEMPLATE_CACHE ?? '').toLowerCase()),
     cacheDir: env.DOMO_EMULATOR_CACHE_DIR ? resolve(env.DOMO_EMULATOR_CACHE_DIR) : undefined,

@@ -25,6 +25,19 @@ export const conflict = (message: string) => new ApiError(409, message);
 export const payloadTooLarge = (limit: number) =>
   new ApiError(413, `Request body is larger than the limit of ${limit} bytes`);
 export const unsupportedMediaType = (message: string) => new ApiError(415, message);
+/**
+ * Client-driven work (a query, an aggregation) that ran past --query-timeout. A 400, not a 5xx: the same
+ * request would time out again, so clients must not retry it as is.
+ */
+export const queryTimeout = (limitMs: number, what = 'The query') =>
+  new ApiError(400, `${what} ran longer than the ${limitMs} ms limit and was stopped (--query-timeout); narrow it or raise the limit`, [
+    { path: 'query', message: `Exceeded the ${limitMs} ms query timeout` },
+  ]);
+/** A result larger than --max-result-bytes (400: the same request would fail again). */
+export const resultTooLarge = (limit: number, what = 'The query result') =>
+  new ApiError(400, `${what} is larger than the ${limit}-byte limit (--max-result-bytes); add a LIMIT or aggregate`, [
+    { path: 'query', message: `Exceeded the ${limit}-byte result limit` },
+  ]);
 export const notImplemented = (message: string) => new ApiError(501, message);
 
 const reasons: Record<number, string> = {
