@@ -1,12 +1,10 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../src/http/env.js';
-import { forbidden } from '../src/http/errors.js';
-import { isAdmin } from '../src/http/auth.js';
+import type { Principal } from '../src/access/principal.js';
 import { csvList } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
 import type { Instance } from '../src/instances.js';
-import type { UserRecord } from '../src/state/users.js';
 
 const listQuery = z
   .object({
@@ -18,22 +16,18 @@ const listQuery = z
   })
   .refine((q) => q.end >= q.start, { message: 'end must not be before start', path: ['end'] });
 
-function adminOnly(user: UserRecord): void {
-  if (!isAdmin(user)) throw forbidden(`User ${user.id} may not read the activity log (admins only)`);
-}
-
-/** Activity Log API: /api/audit/v1/user-audits (admins only). */
+/** Activity Log API: /api/audit/v1/user-audits (holders of audit.view). */
 export function activityLogRoutes() {
   const r = new Hono<AppEnv>();
   const base = '/api/audit/v1/user-audits';
 
   r.get(`${base}/objectTypes`, (c) => {
-    adminOnly(c.var.user);
+    c.var.instance.access.require(c.var.principal, 'audit.read');
     return c.json(c.var.instance.stores.activity.objectTypes());
   });
 
   r.get(base, valid('query', listQuery), (c) => {
-    adminOnly(c.var.user);
+    c.var.instance.access.require(c.var.principal, 'audit.read');
     const q = c.req.valid('query');
     return c.json(c.var.instance.stores.activity.list({ ...q, objectTypes: q.objectType }));
   });
@@ -58,13 +52,13 @@ const tracked: Array<[string, RegExp, string, string]> = [
 ];
 
 /** Called for every request (app.ts): records successful writes of the routes above. Returns at once for reads. */
-export function recordActivity(instance: Instance, user: UserRecord | undefined, method: string, path: string, status: number): void {
+export function recordActivity(instance: Instance, user: Principal | undefined, method: string, path: string, status: number): void {
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || !user || status >= 300) return;
   for (const [m, re, action, objectType] of tracked) {
     if (m !== method) continue;
     const hit = re.exec(path);
     if (!hit) continue;
-    instance.stores.activity.record({ userId: user.id, userName: user.displayName, actionType: action, objectType, objectId: hit[1] ?? null });
+    instance.stores.activity.record({ userId: user.userId, userName: user.displayName, actionType: action, objectType, objectId: hit[1] ?? null });
     return;
   }
 }

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { defaultModels, generate, knownModels, renderTemplate, summarize, textToSql } from '../src/engines/ai.js';
 import type { AppEnv } from '../src/http/env.js';
+import { requires } from '../src/http/auth.js';
 import { badRequest } from '../src/http/errors.js';
 import { valid } from '../src/http/validate.js';
 
@@ -51,19 +52,19 @@ export function aiServicesRoutes() {
   const r = new Hono<AppEnv>();
   const base = '/api/ai/v1/text';
 
-  r.post(`${base}/generation`, valid('json', generationBody), (c) => {
+  r.post(`${base}/generation`, requires('ai.use'), valid('json', generationBody), (c) => {
     const b = c.req.valid('json');
     const modelId = modelOf(b.model, defaultModels.generation);
     return c.json({ output: generate(prompt(b), b.system, b.modelConfiguration?.max_tokens), modelId });
   });
 
-  r.post(`${base}/sql`, valid('json', sqlBody), (c) => {
+  r.post(`${base}/sql`, requires('ai.use'), valid('json', sqlBody), (c) => {
     const b = c.req.valid('json');
     const modelId = modelOf(b.model, defaultModels.sql);
     return c.json({ output: textToSql(prompt(b), b.dataSourceSchemas), modelId });
   });
 
-  r.post(`${base}/summarize`, valid('json', summarizeBody), (c) => {
+  r.post(`${base}/summarize`, requires('ai.use'), valid('json', summarizeBody), (c) => {
     const b = c.req.valid('json');
     const modelId = modelOf(b.model, defaultModels.summarize);
     return c.json({ output: summarize(prompt(b), { style: b.outputStyle, minWords: b.outputWordLength?.min, maxWords: b.outputWordLength?.max }), modelId });

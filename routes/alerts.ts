@@ -1,12 +1,11 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { isAdmin } from '../src/http/auth.js';
 import type { AppEnv } from '../src/http/env.js';
 import { csvList, jsonId, numericId, queryBool } from '../src/http/paging.js';
 import { parseOrThrow, valid } from '../src/http/validate.js';
 import { subscriptionTypes, type AlertActor } from '../src/state/alerts.js';
 
-const actorOf = (c: Context<AppEnv>): AlertActor => ({ id: c.var.user.id, admin: isAdmin(c.var.user) });
+const actorOf = (c: Context<AppEnv>): AlertActor => c.var.principal;
 const alertParam = z.object({ alertId: numericId });
 const subType = z.string().trim().toUpperCase().pipe(z.enum(subscriptionTypes));
 const subscription = z.object({ subscriberId: jsonId, type: subType });
@@ -41,10 +40,10 @@ export function alertsRoutes() {
   const r = new Hono<AppEnv>();
   const base = '/api/social/v4/alerts';
 
-  r.get(base, valid('query', listQuery), (c) => c.json(c.var.instance.stores.alerts.list(c.req.valid('query'), c.var.user.id)));
+  r.get(base, valid('query', listQuery), (c) => c.json(c.var.instance.stores.alerts.list(c.req.valid('query'), c.var.principal.userId)));
 
   r.get(`${base}/:alertId`, valid('param', alertParam), valid('query', z.object({ fields: csvList.optional() })), (c) =>
-    c.json(c.var.instance.stores.alerts.get(c.req.valid('param').alertId, c.var.user.id, c.req.valid('query').fields)),
+    c.json(c.var.instance.stores.alerts.get(c.req.valid('param').alertId, c.var.principal.userId, c.req.valid('query').fields)),
   );
 
   r.delete(`${base}/:alertId`, valid('param', alertParam), (c) => {
@@ -84,14 +83,14 @@ export function alertsRoutes() {
     const b = c.req.valid('json');
     const stores = c.var.instance.stores;
     const res = stores.alerts.share(alertId, b.alertSubscriptions, actorOf(c));
-    const from = c.var.user.displayName;
+    const from = c.var.principal.displayName;
     for (const n of res.notify) {
       stores.outbox.send({
         kind: b.sendEmail ? 'email' : 'notification',
         to: [n.email],
         subject: `${from} shared the alert "${res.alert.name}" with you`,
         body: `${from} subscribed you to the alert "${res.alert.name}".${b.userMessage ? `\n\n${b.userMessage}` : ''}`,
-        meta: { alertId, userId: n.userId, subscriberId: n.via.subscriberId, subscriptionType: n.via.type, sharedBy: c.var.user.id, metaData: b.metaData ?? {} },
+        meta: { alertId, userId: n.userId, subscriberId: n.via.subscriberId, subscriptionType: n.via.type, sharedBy: c.var.principal.userId, metaData: b.metaData ?? {} },
       });
     }
     return c.json({ success: true, alertId, recipients: res.notify.map((n) => n.userId) });

@@ -1,7 +1,6 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { columnTypes, isPlainObject, type JsonValue } from '../src/engines/documents/index.js';
-import { isAdmin } from '../src/http/auth.js';
 import type { AppEnv } from '../src/http/env.js';
 import { csvList, queryBool } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
@@ -86,14 +85,7 @@ const updateCollectionBody = z.object({
 });
 const exportQuery = z.object({ includeRelatedCollections: queryBool.optional() });
 
-function actorOf(c: Context<AppEnv>): AppDbActor {
-  let groups: number[] | undefined;
-  return {
-    id: c.var.user.id,
-    admin: isAdmin(c.var.user),
-    groupIds: () => (groups ??= c.var.instance.stores.groups.groupIdsOf(c.var.user.id)),
-  };
-}
+const actorOf = (c: Context<AppEnv>): AppDbActor => c.var.principal;
 
 const store = (c: Context<AppEnv>): AppDbStore => c.var.instance.stores.appdb;
 
@@ -147,7 +139,7 @@ export function appdbRoutes() {
     });
 
     r.post(`${prefix}/v1/export`, valid('query', exportQuery), (c) =>
-      c.json(store(c).exportNow({ includeRelatedCollections: c.req.valid('query').includeRelatedCollections ?? false })),
+      c.json(store(c).exportNow(actorOf(c), { includeRelatedCollections: c.req.valid('query').includeRelatedCollections ?? false })),
     );
 
     // ---------------------------------------------------------------- documents (v1 and v2)

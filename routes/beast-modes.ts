@@ -1,11 +1,9 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { isAdmin } from '../src/http/auth.js';
 import type { AppEnv } from '../src/http/env.js';
 import { numericId, queryBool } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
 
-const PARTICIPANT_ROLE = 4;
 const bmParam = z.object({ beastmodeId: numericId });
 const searchBody = z.object({
   name: z.string().optional(),
@@ -37,9 +35,7 @@ export function beastModesRoutes() {
     valid('query', z.object({ strict: queryBool.optional() })),
     valid('json', updateBody),
     (c) => {
-      const u = c.var.user;
-      const actor = { id: u.id, admin: isAdmin(u), participant: u.roleId === PARTICIPANT_ROLE };
-      return c.json(c.var.instance.stores.beastModes.update(c.req.valid('param').beastmodeId, c.req.valid('json'), c.req.valid('query').strict ?? false, actor));
+      return c.json(c.var.instance.stores.beastModes.update(c.req.valid('param').beastmodeId, c.req.valid('json'), c.req.valid('query').strict ?? false, c.var.principal));
     },
   );
 

@@ -1,12 +1,11 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { isAdmin } from '../src/http/auth.js';
 import type { AppEnv } from '../src/http/env.js';
 import { csvList, numericId } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
 import { renderParts } from '../src/state/card-content.js';
 
-const actorOf = (c: Context<AppEnv>) => ({ id: c.var.user.id, admin: isAdmin(c.var.user) });
+const actorOf = (c: Context<AppEnv>) => c.var.principal;
 const cardParam = z.object({ cardId: numericId });
 const dynamicText = z.object({ text: z.array(z.object({ type: z.string().trim().min(1), text: z.string() })).min(1) });
 const titleBody = z

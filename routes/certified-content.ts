@@ -1,6 +1,5 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { isAdmin } from '../src/http/auth.js';
 import type { AppEnv } from '../src/http/env.js';
 import { valid } from '../src/http/validate.js';
 import { certifiableTypes, type CertifiableType } from '../src/state/certified-content.js';
@@ -9,7 +8,7 @@ const entityParams = z.object({
   entityType: z.string().trim().toUpperCase().pipe(z.enum(certifiableTypes)),
   entityId: z.string().trim().min(1).max(100),
 });
-const actorOf = (c: Context<AppEnv>) => ({ id: c.var.user.id, admin: isAdmin(c.var.user) });
+const actorOf = (c: Context<AppEnv>) => c.var.principal;
 
 /** Certified Content: the CERTIFIED system tag of cards, datasets (DATA_SOURCE) and pages. */
 export function certifiedContentRoutes() {

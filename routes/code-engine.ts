@@ -15,7 +15,7 @@ export function codeEngineRoutes() {
   r.post('/api/codeengine/v2/packages/:packageId/versions/:version/functions/:functionName', valid('param', params), valid('json', body, { optional: true }), (c) => {
     const { packageId, version, functionName } = c.req.valid('param');
     const b = c.req.valid('json') ?? { inputVariables: {}, settings: { getLogs: false } };
-    return c.json(c.var.instance.stores.codeEngine.run(packageId, version, functionName, b, c.var.user));
+    return c.json(c.var.instance.stores.codeEngine.run(packageId, version, functionName, b, c.var.principal));
   });
   return r;
 }

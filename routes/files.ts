@@ -65,21 +65,22 @@ export function filesRoutes() {
 
   r.get(`${base}/details`, valid('query', listQuery), (c) => {
     const q = c.req.valid('query');
-    return c.json(c.var.instance.stores.files.list({ userId: q.userId, dataFileIds: q.dataFileIds, expand: q.expand ?? [] }, c.var.user));
+    return c.json(c.var.instance.stores.files.list({ userId: q.userId, dataFileIds: q.dataFileIds, expand: q.expand ?? [] }, c.var.principal));
   });
 
   r.post(`${base}/copy/:sourceDataFileId/revisions/current/:targetDataFileId`, valid('param', copyParam), (c) => {
     const { sourceDataFileId, targetDataFileId } = c.req.valid('param');
-    return c.json({ revisionId: c.var.instance.stores.files.copy(sourceDataFileId, targetDataFileId, c.var.user) });
+    return c.json({ revisionId: c.var.instance.stores.files.copy(sourceDataFileId, targetDataFileId, c.var.principal) });
   });
 
   // -- upload -----------------------------------------------------------------------------------
 
   r.post(base, valid('query', uploadQuery), async (c) => {
     const q = c.req.valid('query');
+    c.var.instance.stores.files.assertCanCreate(c.var.principal);
     const upload = await receiveUpload(c, q.name);
     try {
-      const dataFileId = c.var.instance.stores.files.create({ name: q.name, description: q.description, publicAccess: q.public ?? true, upload }, c.var.user);
+      const dataFileId = c.var.instance.stores.files.create({ name: q.name, description: q.description, publicAccess: q.public ?? true, upload }, c.var.principal);
       return c.json({ dataFileId });
     } finally {
       discard(upload);
@@ -89,10 +90,10 @@ export function filesRoutes() {
   r.put(`${base}/:dataFileId`, valid('param', fileParam), async (c) => {
     const { dataFileId } = c.req.valid('param');
     const files = c.var.instance.stores.files;
-    files.assertCan(dataFileId, c.var.user, 'WRITE');
+    files.assertCan(dataFileId, c.var.principal, 'WRITE');
     const upload = await receiveUpload(c, null);
     try {
-      return c.json({ revisionId: files.addRevision(dataFileId, upload, c.var.user) });
+      return c.json({ revisionId: files.addRevision(dataFileId, upload, c.var.principal) });
     } finally {
       discard(upload);
     }
@@ -101,46 +102,46 @@ export function filesRoutes() {
   // -- metadata ---------------------------------------------------------------------------------
 
   r.get(`${base}/:dataFileId/details`, valid('param', fileParam), valid('query', expandQuery), (c) =>
-    c.json(c.var.instance.stores.files.details(c.req.valid('param').dataFileId, expandOf(c.req.valid('query')), c.var.user)),
+    c.json(c.var.instance.stores.files.details(c.req.valid('param').dataFileId, expandOf(c.req.valid('query')), c.var.principal)),
   );
 
   r.get(`${base}/:dataFileId/revisions/details`, valid('param', fileParam), valid('query', expandQuery), (c) =>
-    c.json(c.var.instance.stores.files.revisions(c.req.valid('param').dataFileId, c.var.user)),
+    c.json(c.var.instance.stores.files.revisions(c.req.valid('param').dataFileId, c.var.principal)),
   );
 
   r.get(`${base}/:dataFileId/revisions/:revisionId/details`, valid('param', revisionParam), valid('query', expandQuery), (c) => {
     const { dataFileId, revisionId } = c.req.valid('param');
-    return c.json(c.var.instance.stores.files.revision(dataFileId, revisionId, c.var.user));
+    return c.json(c.var.instance.stores.files.revision(dataFileId, revisionId, c.var.principal));
   });
 
   // -- downloads (singular /revision/, as documented) -------------------------------------------
 
   r.get(`${base}/:dataFileId`, valid('param', fileParam), valid('query', downloadQuery), async (c) => {
     const q = c.req.valid('query');
-    const blob = c.var.instance.stores.files.download(c.req.valid('param').dataFileId, undefined, q.fileName ?? q.filename, c.var.user);
+    const blob = c.var.instance.stores.files.download(c.req.valid('param').dataFileId, undefined, q.fileName ?? q.filename, c.var.principal);
     return sendBlob(c, c.var.instance.dataDir, blob);
   });
 
   r.get(`${base}/:dataFileId/revision/:revisionId`, valid('param', revisionParam), valid('query', downloadQuery), async (c) => {
     const { dataFileId, revisionId } = c.req.valid('param');
     const q = c.req.valid('query');
-    const blob = c.var.instance.stores.files.download(dataFileId, revisionId, q.fileName ?? q.filename, c.var.user);
+    const blob = c.var.instance.stores.files.download(dataFileId, revisionId, q.fileName ?? q.filename, c.var.principal);
     return sendBlob(c, c.var.instance.dataDir, blob);
   });
 
   // -- duplicate, delete ------------------------------------------------------------------------
 
-  r.post(`${base}/:dataFileId/duplicate`, valid('param', fileParam), (c) => c.json(c.var.instance.stores.files.duplicate(c.req.valid('param').dataFileId, c.var.user)));
+  r.post(`${base}/:dataFileId/duplicate`, valid('param', fileParam), (c) => c.json(c.var.instance.stores.files.duplicate(c.req.valid('param').dataFileId, c.var.principal)));
 
   r.delete(`${base}/:dataFileId`, valid('param', fileParam), (c) => {
     const { dataFileId } = c.req.valid('param');
-    c.var.instance.stores.files.remove(dataFileId, c.var.user);
+    c.var.instance.stores.files.remove(dataFileId, c.var.principal);
     return c.json({ status: 'success', message: `Data file ${dataFileId} deleted` });
   });
 
   r.delete(`${base}/:dataFileId/revisions/:revisionId`, valid('param', revisionParam), (c) => {
     const { dataFileId, revisionId } = c.req.valid('param');
-    const out = c.var.instance.stores.files.removeRevision(dataFileId, revisionId, c.var.user);
+    const out = c.var.instance.stores.files.removeRevision(dataFileId, revisionId, c.var.principal);
     const message = out.fileDeleted
       ? `Revision ${revisionId} was the only revision; data file ${dataFileId} deleted`
       : `Revision ${revisionId} of data file ${dataFileId} deleted`;
@@ -150,12 +151,12 @@ export function filesRoutes() {
   // -- permissions (GET at both paths: the reference's Endpoint line and its code example) ------
 
   for (const path of ['/domo/data-files/v1/:dataFileId/permissions', `${base}/:dataFileId/permissions`]) {
-    r.get(path, valid('param', fileParam), (c) => c.json(c.var.instance.stores.files.permissions(c.req.valid('param').dataFileId, c.var.user)));
+    r.get(path, valid('param', fileParam), (c) => c.json(c.var.instance.stores.files.permissions(c.req.valid('param').dataFileId, c.var.principal)));
   }
 
   r.put(`${base}/:dataFileId/permissions`, valid('param', fileParam), valid('json', permissionsBody), (c) => {
     const { dataFileId } = c.req.valid('param');
-    return c.json(c.var.instance.stores.files.setPermissions(dataFileId, c.req.valid('json'), c.var.user));
+    return c.json(c.var.instance.stores.files.setPermissions(dataFileId, c.req.valid('json'), c.var.principal));
   });
 
   return r;

@@ -81,19 +81,19 @@ export function filesetsRoutes() {
   // literal before /:filesetId
   r.post(`${base}/search`, valid('query', setSearchQuery), valid('json', searchBody, { optional: true }), (c) => {
     const q = c.req.valid('query');
-    return c.json(c.var.instance.stores.filesets.search({ ...c.req.valid('json'), ...q }, c.var.user));
+    return c.json(c.var.instance.stores.filesets.search({ ...c.req.valid('json'), ...q }, c.var.principal));
   });
 
-  r.post(base, valid('json', createBody), (c) => c.json(c.var.instance.stores.filesets.create(c.req.valid('json'), c.var.user)));
+  r.post(base, valid('json', createBody), (c) => c.json(c.var.instance.stores.filesets.create(c.req.valid('json'), c.var.principal)));
 
-  r.get(`${base}/:filesetId`, valid('param', setParam), (c) => c.json(c.var.instance.stores.filesets.get(c.req.valid('param').filesetId, c.var.user)));
+  r.get(`${base}/:filesetId`, valid('param', setParam), (c) => c.json(c.var.instance.stores.filesets.get(c.req.valid('param').filesetId, c.var.principal)));
 
   r.post(`${base}/:filesetId`, valid('param', setParam), valid('json', updateBody), (c) =>
-    c.json(c.var.instance.stores.filesets.update(c.req.valid('param').filesetId, c.req.valid('json'), c.var.user)),
+    c.json(c.var.instance.stores.filesets.update(c.req.valid('param').filesetId, c.req.valid('json'), c.var.principal)),
   );
 
   r.delete(`${base}/:filesetId`, valid('param', setParam), (c) => {
-    c.var.instance.stores.filesets.remove(c.req.valid('param').filesetId, c.var.user);
+    c.var.instance.stores.filesets.remove(c.req.valid('param').filesetId, c.var.principal);
     return c.json({ status: 'success', message: 'FileSet deleted successfully.' });
   });
 
@@ -109,7 +109,7 @@ export function filesetsRoutes() {
     const { filesetId } = c.req.valid('param');
     const inst = c.var.instance;
     const store = inst.stores.filesets;
-    store.assertWritable(filesetId, c.var.user);
+    store.assertWritable(filesetId, c.var.principal);
     const type = c.req.header('content-type') ?? '';
     if (!/^multipart\/form-data\s*;/i.test(type)) {
       throw unsupportedMediaType(`Upload a file as multipart/form-data (parts 'file' and 'createFileRequest'), got '${type.split(';')[0] || 'no Content-Type'}'`);
@@ -132,7 +132,7 @@ export function filesetsRoutes() {
       }
       const { directoryPath } = parseOrThrow(createFileRequest, raw, 'body.createFileRequest');
       const upload = Object.assign(form.file, { contentType: resolveContentType(form.file.contentType, form.file.fileName) });
-      return c.json(store.addFile(filesetId, { directoryPath, upload }, c.var.user, origin(c)));
+      return c.json(store.addFile(filesetId, { directoryPath, upload }, c.var.principal, origin(c)));
     } finally {
       discard(form.file);
     }
@@ -150,7 +150,7 @@ export function filesetsRoutes() {
 
   r.delete(`${base}/:filesetId/files/:fileId`, valid('param', fileParam), (c) => {
     const { filesetId, fileId } = c.req.valid('param');
-    c.var.instance.stores.filesets.deleteFile(filesetId, fileId, c.var.user);
+    c.var.instance.stores.filesets.deleteFile(filesetId, fileId, c.var.principal);
     return c.json({ status: 'success', message: 'File deleted successfully.' });
   });
 
@@ -159,7 +159,7 @@ export function filesetsRoutes() {
   );
 
   r.delete(`${base}/:filesetId/path`, valid('param', setParam), valid('query', pathQuery), (c) => {
-    const n = c.var.instance.stores.filesets.deleteByPath(c.req.valid('param').filesetId, c.req.valid('query').path, c.var.user);
+    const n = c.var.instance.stores.filesets.deleteByPath(c.req.valid('param').filesetId, c.req.valid('query').path, c.var.principal);
     return c.json({ status: 'success', message: n === 1 ? 'File deleted successfully.' : `${n} files deleted successfully.` });
   });
 

@@ -29,25 +29,25 @@ export function groupsRoutes() {
   // literal path before /:groupId
   r.put(`${base}/access`, valid('json', accessBody), (c) => {
     const body = c.req.valid('json');
-    c.var.instance.stores.groups.removeMany(body.map((g) => ({ groupId: g.groupId, userIds: g.removeMembers.map((m) => m.id) })));
+    c.var.instance.stores.groups.removeMany(c.var.principal, body.map((g) => ({ groupId: g.groupId, userIds: g.removeMembers.map((m) => m.id) })));
     return c.json(true);
   });
 
   r.get(base, valid('query', pagingQuery(500, 10_000)), (c) => c.json(c.var.instance.stores.groups.list(c.req.valid('query'))));
 
-  r.post(base, valid('json', createBody), (c) => c.json(c.var.instance.stores.groups.create(c.req.valid('json'), c.var.user.id)));
+  r.post(base, valid('json', createBody), (c) => c.json(c.var.instance.stores.groups.create(c.var.principal, c.req.valid('json'))));
 
   r.get(`${base}/:groupId`, valid('param', groupParam), (c) => c.json(c.var.instance.stores.groups.get(c.req.valid('param').groupId)));
 
   r.put(`${base}/:groupId/user/:userId`, valid('param', memberParams), (c) => {
     const { groupId, userId } = c.req.valid('param');
-    c.var.instance.stores.groups.addUser(groupId, userId);
+    c.var.instance.stores.groups.addUser(c.var.principal, groupId, userId);
     return c.json(true);
   });
 
   r.delete(`${base}/:groupId/removeuser/:userId`, valid('param', memberParams), (c) => {
     const { groupId, userId } = c.req.valid('param');
-    c.var.instance.stores.groups.removeUser(groupId, userId);
+    c.var.instance.stores.groups.removeUser(c.var.principal, groupId, userId);
     return c.json(true);
   });
 

@@ -22,7 +22,7 @@ export function migrationsRoutes() {
   // Federated V1 -> V2
   r.get(`${base}/federated/v1/to/v2/types`, (c) => c.json(store(c).federatedTypes()));
   r.get(`${base}/federated/v1/to/v2/accounts/:integrationType`, valid('param', z.object({ integrationType: id })), (c) =>
-    c.json(store(c).accounts(c.req.valid('param').integrationType, c.var.user)),
+    c.json(store(c).accounts(c.req.valid('param').integrationType, c.var.principal)),
   );
   r.get(`${base}/federated/v1/to/v2/candidates/:accountId`, valid('param', z.object({ accountId: id })), (c) =>
     c.json(store(c).v1Candidates(c.req.valid('param').accountId)),
@@ -33,11 +33,11 @@ export function migrationsRoutes() {
     valid('json', tableBody),
     (c) => {
       const { datasourceId, accountId } = c.req.valid('param');
-      return c.json(store(c).migrateV1ToV2(datasourceId, accountId, c.req.valid('json'), c.var.user));
+      return c.json(store(c).migrateV1ToV2(datasourceId, accountId, c.req.valid('json'), c.var.principal));
     },
   );
   r.post(`${base}/federated/v1/to/v2/:datasourceId/reverse`, valid('param', z.object({ datasourceId: id })), (c) =>
-    c.json(store(c).reverseV1ToV2(c.req.valid('param').datasourceId, c.var.user)),
+    c.json(store(c).reverseV1ToV2(c.req.valid('param').datasourceId, c.var.principal)),
   );
 
   // Federated V2 <-> Cloud Amplifier (literal "types" before ":integrationType")
@@ -56,11 +56,11 @@ export function migrationsRoutes() {
     valid('param', z.object({ datasourceId: id, integrationId: id })),
     (c) => {
       const { datasourceId, integrationId } = c.req.valid('param');
-      return c.json(store(c).migrateToAmplifier(datasourceId, integrationId, c.var.user));
+      return c.json(store(c).migrateToAmplifier(datasourceId, integrationId, c.var.principal));
     },
   );
   r.post(`${base}/amplifier/to/federated/:datasourceId`, valid('param', z.object({ datasourceId: id })), (c) =>
-    c.json(store(c).reverseFromAmplifier(c.req.valid('param').datasourceId, c.var.user)),
+    c.json(store(c).reverseFromAmplifier(c.req.valid('param').datasourceId, c.var.principal)),
   );
 
   return r;

@@ -1,13 +1,11 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { isAdmin } from '../src/http/auth.js';
 import type { AppEnv } from '../src/http/env.js';
 import { jsonId, numericId } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
 import type { PageActor } from '../src/state/pages.js';
 
-const PARTICIPANT_ROLE = 4;
-const actorOf = (c: Context<AppEnv>): PageActor => ({ id: c.var.user.id, admin: isAdmin(c.var.user), participant: c.var.user.roleId === PARTICIPANT_ROLE });
+const actorOf = (c: Context<AppEnv>): PageActor => c.var.principal;
 const createBody = z.object({ parentPageId: jsonId, title: z.string().trim().min(1).max(255), hasLayout: z.boolean().default(true) });
 const moveBody = z.object({
   pageIds: z.array(jsonId).min(1).refine((a) => new Set(a).size === a.length, { message: 'pageIds must be unique' }),

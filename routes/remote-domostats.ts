@@ -29,7 +29,7 @@ export function remoteDomostatsRoutes() {
 
   r.put('/api/executor/v1/applications/:applicationId/jobs/:jobId', valid('param', z.object({ applicationId: id, jobId: id })), valid('json', jobBody), (c) => {
     const { applicationId, jobId } = c.req.valid('param');
-    c.var.instance.stores.remoteDomostats.updateJob(applicationId, jobId, c.req.valid('json'), c.var.user);
+    c.var.instance.stores.remoteDomostats.updateJob(applicationId, jobId, c.req.valid('json'), c.var.principal);
     return c.json({ status: 'OK', code: 200, message: 'Job updated successfully' });
   });
 

@@ -5,10 +5,11 @@ import { jsonId, numericId } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
 
 const idParam = z.object({ roleId: numericId });
+/** `fromRoleId` is optional: Domo's clients often send only a name and description (a role with no authorities). */
 const createBody = z.object({
   name: z.string().trim().min(1).max(255),
-  description: z.string().max(2000),
-  fromRoleId: jsonId,
+  description: z.string().max(2000).optional(),
+  fromRoleId: jsonId.optional(),
 });
 const authority = z.string().trim().min(1).max(255).regex(/^[A-Za-z0-9_.:-]+$/, 'an authority is a name like dataset.manage');
 
@@ -17,7 +18,7 @@ export function rolesRoutes() {
   const r = new Hono<AppEnv>();
   const base = '/api/authorization/v1/roles';
 
-  r.post(base, valid('json', createBody), (c) => c.json(c.var.instance.stores.roles.createFrom(c.req.valid('json'))));
+  r.post(base, valid('json', createBody), (c) => c.json(c.var.instance.stores.roles.create(c.var.principal, c.req.valid('json'))));
 
   r.get(base, (c) => c.json(c.var.instance.stores.roles.list()));
 
@@ -30,12 +31,12 @@ export function rolesRoutes() {
   });
 
   r.patch(`${base}/:roleId/authorities`, valid('param', idParam), valid('json', z.array(authority)), (c) => {
-    c.var.instance.stores.roles.setAuthorities(c.req.valid('param').roleId, c.req.valid('json'));
+    c.var.instance.stores.roles.setAuthorities(c.var.principal, c.req.valid('param').roleId, c.req.valid('json'));
     return c.json({ status: 'SUCCESS', message: '' });
   });
 
   r.delete(`${base}/:roleId`, valid('param', idParam), (c) => {
-    c.var.instance.stores.roles.delete(c.req.valid('param').roleId);
+    c.var.instance.stores.roles.delete(c.var.principal, c.req.valid('param').roleId);
     return c.body(null, 204);
   });
 

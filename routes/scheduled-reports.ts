@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { frequencies, daysToRunProblem, isTimeZone } from '../src/engines/report-schedule.js';
-import { isAdmin } from '../src/http/auth.js';
 import type { AppEnv } from '../src/http/env.js';
 import { jsonId, numericId, queryBool } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
@@ -128,11 +127,11 @@ const searchBody = z.object({
 /** Scheduled Reports API: /api/content/v1/reportschedules. Literal paths are registered before /:scheduleId. */
 export function scheduledReportsRoutes() {
   const r = new Hono<AppEnv>();
-  const actor = (c: { var: AppEnv['Variables'] }): ReportActor => ({ id: c.var.user.id, admin: isAdmin(c.var.user) });
+  const actor = (c: { var: AppEnv['Variables'] }): ReportActor => c.var.principal;
 
   // ---- literal paths first
   r.post(`${base}/card-email-data`, valid('json', z.array(jsonId).min(1)), (c) =>
-    c.json(c.var.instance.stores.scheduledReports.cardEmailData(c.req.valid('json'))),
+    c.json(c.var.instance.stores.scheduledReports.cardEmailData(c.req.valid('json'), actor(c))),
   );
 
   r.get(`${base}/created`, valid('query', createdQuery), (c) => c.json(c.var.instance.stores.scheduledReports.created(c.req.valid('query'), actor(c))));

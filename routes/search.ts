@@ -36,6 +36,6 @@ const body = z.object({
 /** Search Product API. */
 export function searchRoutes() {
   const r = new Hono<AppEnv>();
-  r.post('/api/search/v1/query', valid('json', body), (c) => c.json(c.var.instance.stores.search.query(c.req.valid('json'), c.var.user)));
+  r.post('/api/search/v1/query', valid('json', body), (c) => c.json(c.var.instance.stores.search.query(c.req.valid('json'), c.var.principal)));
   return r;
 }

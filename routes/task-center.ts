@@ -60,48 +60,48 @@ export function taskCenterRoutes() {
   const base = '/api/queues/v1';
 
   r.get(base, valid('query', listQuery), (c) =>
-    c.json(c.var.instance.stores.taskCenter.listQueues(c.var.user, { archived: c.req.valid('query').archived ?? false })),
+    c.json(c.var.instance.stores.taskCenter.listQueues(c.var.principal, { archived: c.req.valid('query').archived ?? false })),
   );
 
   // literal before /:queueId
   r.post(`${base}/tasks/list`, valid('query', renderQuery), valid('json', taskFilter, { optional: true }), (c) =>
-    c.json(c.var.instance.stores.taskCenter.listTasks(c.req.valid('json') ?? {}, c.var.user, c.req.valid('query').render ?? false)),
+    c.json(c.var.instance.stores.taskCenter.listTasks(c.req.valid('json') ?? {}, c.var.principal, c.req.valid('query').render ?? false)),
   );
 
-  r.get(`${base}/:queueId`, valid('param', queueParam), (c) => c.json(c.var.instance.stores.taskCenter.getQueue(c.req.valid('param').queueId, c.var.user)));
+  r.get(`${base}/:queueId`, valid('param', queueParam), (c) => c.json(c.var.instance.stores.taskCenter.getQueue(c.req.valid('param').queueId, c.var.principal)));
 
   r.post(`${base}/:queueId/permissions`, valid('param', queueParam), valid('json', permissionsBody), (c) =>
-    c.json(c.var.instance.stores.taskCenter.setQueuePermissions(c.req.valid('param').queueId, c.req.valid('json'), c.var.user)),
+    c.json(c.var.instance.stores.taskCenter.setQueuePermissions(c.req.valid('param').queueId, c.req.valid('json'), c.var.principal)),
   );
 
   r.get(`${base}/:queueId/tasks/:taskId`, valid('param', taskParams), valid('query', renderQuery), (c) => {
     const { queueId, taskId } = c.req.valid('param');
-    return c.json(c.var.instance.stores.taskCenter.getTask(queueId, taskId, c.var.user, c.req.valid('query').render ?? true));
+    return c.json(c.var.instance.stores.taskCenter.getTask(queueId, taskId, c.var.principal, c.req.valid('query').render ?? true));
   });
 
   r.put(`${base}/:queueId/tasks/:taskId/outputs`, valid('param', taskParams), valid('json', outputs), (c) => {
     const { queueId, taskId } = c.req.valid('param');
-    return c.json(c.var.instance.stores.taskCenter.saveOutputs(queueId, taskId, c.req.valid('json'), c.var.user));
+    return c.json(c.var.instance.stores.taskCenter.saveOutputs(queueId, taskId, c.req.valid('json'), c.var.principal));
   });
 
   r.post(`${base}/:queueId/tasks/:taskId/complete`, valid('param', taskParams), valid('query', completeQuery), valid('json', outputs, { optional: true }), (c) => {
     const { queueId, taskId } = c.req.valid('param');
-    return c.json(c.var.instance.stores.taskCenter.complete(queueId, taskId, c.req.valid('query').version, c.req.valid('json') ?? {}, c.var.user));
+    return c.json(c.var.instance.stores.taskCenter.complete(queueId, taskId, c.req.valid('query').version, c.req.valid('json') ?? {}, c.var.principal));
   });
 
   r.put(`${base}/:queueId/tasks/:taskId/move`, valid('param', taskParams), valid('query', moveQuery), (c) => {
     const { queueId, taskId } = c.req.valid('param');
-    return c.json(c.var.instance.stores.taskCenter.move(queueId, taskId, c.req.valid('query').targetQueueId, c.var.user));
+    return c.json(c.var.instance.stores.taskCenter.move(queueId, taskId, c.req.valid('query').targetQueueId, c.var.principal));
   });
 
   r.put(`${base}/:queueId/tasks/:taskId/assign`, valid('param', taskParams), valid('json', assignBody), (c) => {
     const { queueId, taskId } = c.req.valid('param');
-    return c.json(c.var.instance.stores.taskCenter.assign(queueId, taskId, c.req.valid('json'), c.var.user));
+    return c.json(c.var.instance.stores.taskCenter.assign(queueId, taskId, c.req.valid('json'), c.var.principal));
   });
 
   r.post(`${base}/:queueId/tasks/:taskId/void`, valid('param', taskParams), (c) => {
     const { queueId, taskId } = c.req.valid('param');
-    return c.json(c.var.instance.stores.taskCenter.void(queueId, taskId, c.var.user));
+    return c.json(c.var.instance.stores.taskCenter.void(queueId, taskId, c.var.principal));
   });
 
   return r;

@@ -55,7 +55,7 @@ export function usersRoutes() {
 
   r.post(base, valid('json', createBody), (c) => {
     const users = c.var.instance.stores.users;
-    return c.json(users.view(users.create(c.req.valid('json'))));
+    return c.json(users.view(users.create(c.var.principal, c.req.valid('json'))));
   });
 
   r.get(base, valid('query', pagingQuery(500, 10_000).extend(partsQuery.shape)), (c) => {
@@ -73,11 +73,11 @@ export function usersRoutes() {
 
   r.patch(`${base}/:userId`, valid('param', idParam), valid('json', patchBody), (c) => {
     const users = c.var.instance.stores.users;
-    return c.json(users.view(users.update(c.req.valid('param').userId, c.req.valid('json'))));
+    return c.json(users.view(users.update(c.var.principal, c.req.valid('param').userId, c.req.valid('json'))));
   });
 
   r.delete(`${base}/:userId`, valid('param', idParam), (c) => {
-    c.var.instance.stores.users.delete(c.req.valid('param').userId);
+    c.var.instance.stores.users.delete(c.var.principal, c.req.valid('param').userId);
     return c.json(1);
   });
 

@@ -30,17 +30,17 @@ export function workflowsRoutes() {
   const r = new Hono<AppEnv>();
   const base = '/api/workflow/v1';
 
-  r.post(`${base}/instances/message`, valid('json', startBody), (c) => c.json(c.var.instance.stores.workflows.start(c.req.valid('json'), c.var.user)));
+  r.post(`${base}/instances/message`, valid('json', startBody), (c) => c.json(c.var.instance.stores.workflows.start(c.req.valid('json'), c.var.principal)));
 
   // not in the reference: lets a client poll the instance it started
-  r.get(`${base}/instances/:instanceId`, valid('param', instanceParam), (c) => c.json(c.var.instance.stores.workflows.get(c.req.valid('param').instanceId, c.var.user)));
+  r.get(`${base}/instances/:instanceId`, valid('param', instanceParam), (c) => c.json(c.var.instance.stores.workflows.get(c.req.valid('param').instanceId, c.var.principal)));
 
   r.post(`${base}/instances/:instanceId/cancel`, valid('param', instanceParam), (c) =>
-    c.json(c.var.instance.stores.workflows.cancel(c.req.valid('param').instanceId, c.var.user)),
+    c.json(c.var.instance.stores.workflows.cancel(c.req.valid('param').instanceId, c.var.principal)),
   );
 
   r.post(`${base}/models/:modelId/permissions`, valid('param', modelParam), valid('json', permissionsBody), (c) =>
-    c.json(c.var.instance.stores.workflows.setPermissions(c.req.valid('param').modelId, c.req.valid('json'), c.var.user)),
+    c.json(c.var.instance.stores.workflows.setPermissions(c.req.valid('param').modelId, c.req.valid('json'), c.var.principal)),
   );
 
   return r;

@@ -81,8 +81,18 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
     } finally {
       const ms = Math.round((performance.now() - started) * 1000) / 1000;
       const status = c.res.status;
-      instance.journal.add({ time: Date.now(), method: c.req.method, path: c.req.path, status, ms, instance: name, requestId: id });
-      recordActivity(instance, c.var.user, c.req.method, c.req.path, status);
+      const p = c.var.principal;
+      instance.journal.add({
+        time: Date.now(),
+        method: c.req.method,
+        path: c.req.path,
+        status,
+        ms,
+        instance: name,
+        requestId: id,
+        ...(p ? { auth: { userId: p.userId, tokenKind: p.tokenKind, decisions: p.decisions } } : {}),
+      });
+      recordActivity(instance, p, c.req.method, c.req.path, status);
       if (logger.level === 'debug') logger.debug(`${c.req.method} ${c.req.path} ${status} ${ms}ms [${name}]`);
     }
   });

@@ -32,6 +32,8 @@ export const optionsSchema = z.object({
   queryTimeoutMs: z.coerce.number().int().min(0).default(30_000),
   /** Largest result a query may build in memory (rows as JSON, strings from REPEAT/LPAD/GROUP_CONCAT...), in bytes. */
   maxResultBytes: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  /** `enforce` (default): role authorities, object grants and PDP apply; `off`: every known token acts with every right. */
+  authz: z.enum(['enforce', 'off']).default('enforce'),
   /** Bound of the per-instance request journal. */
   journalSize: z.coerce.number().int().min(1).max(100_000).default(500),
 });

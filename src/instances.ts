@@ -5,6 +5,8 @@ import { join, relative } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { openDatabase, type Orm, type Sqlite } from '../db/client.js';
 import { emulatorMeta } from '../db/schema/index.js';
+import { AccessPolicy } from './access/policy.js';
+import type { Principal, TokenKind } from './access/principal.js';
 import { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { adminUserId, seeders } from './fixtures.js';
@@ -33,8 +35,18 @@ export class Instance {
     readonly journal: Journal,
     readonly dataDir: string,
     logger: Logger,
+    enforce = true,
   ) {
-    this.stores = createStores({ instanceName: name, sqlite, orm, clock, ids, logger, dataDir });
+    this.access = new AccessPolicy(sqlite, enforce);
+    this.stores = createStores({ instanceName: name, sqlite, orm, clock, ids, logger, dataDir, access: this.access });
+  }
+
+  /** Who may do what in this instance (the one policy). */
+  readonly access: AccessPolicy;
+
+  /** A principal acting as this user outside a request (jobs, fixtures, tests). */
+  as(userId: number, kind: TokenKind = 'system'): Principal {
+    return this.access.principal(this.stores.users.get(userId), kind);
   }
 
   meta(key: string): string | undefined {
@@ -163,7 +175,7 @@ export class InstanceRegistry {
         orm.insert(emulatorMeta).values({ key: counterKey, value: String(n) })
           .onConflictDoUpdate({ target: emulatorMeta.key, set: { value: String(n) } }).run(),
     });
-    const inst = new Instance(name, sqlite, orm, clock, ids, journal, dataDir, this.logger);
+    const inst = new Instance(name, sqlite, orm, clock, ids, journal, dataDir, this.logger, this.config.authz !== 'off');
     if (inst.meta('seeded') === undefined) this.seed(inst);
     return inst;
   }

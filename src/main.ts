@@ -21,6 +21,7 @@ const usage = `Usage: domo-emulator [options]
   --max-upload <bytes> largest streamed upload: CSV part, file (env DOMO_EMULATOR_MAX_UPLOAD, default 1073741824)
   --query-timeout <ms> deadline for dataset SQL and AppDB queries, 0 = none (env DOMO_EMULATOR_QUERY_TIMEOUT, default 30000)
   --max-result-bytes <bytes> largest query result held in memory (env DOMO_EMULATOR_MAX_RESULT_BYTES, default 67108864)
+  --authz <mode>      enforce | off: off lets every known token act as an admin (env DOMO_EMULATOR_AUTHZ, default enforce)
   --log-level <l>     ${logLevels.join(' | ')}  (env LOG_LEVEL, default info)
   env DOMO_EMULATOR_TEMPLATE_CACHE=0 seeds every new instance from the fixtures instead of copying a cached
   seeded template; DOMO_EMULATOR_CACHE_DIR moves that cache (default: <temp dir>/domo-emulator-cache)
@@ -50,6 +51,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
         'max-body': { type: 'string' },
         'max-upload': { type: 'string' },
         'query-timeout': { type: 'string' },
+        authz: { type: 'string' },
         'max-result-bytes': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -84,6 +86,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
     freezeClock: values['freeze-clock'] ?? env.DOMO_EMULATOR_FREEZE_CLOCK,
     maxBodyBytes: maxBody,
     maxUploadBytes: maxUpload,
+    authz: (values.authz ?? env.DOMO_EMULATOR_AUTHZ) as EmulatorOptions['authz'],
     queryTimeoutMs: queryTimeout === undefined ? undefined : Number(queryTimeout),
     maxResultBytes: maxResult,
     logLevel: (values['log-level'] ?? env.LOG_LEVEL ?? 'info') as LogLevel,

@@ -68,8 +68,8 @@ describe('seeded templates', () => {
   it('keeps ids unique after the copy (the sequential counter travels with the template)', () => {
     const cacheDir = tempDir('domo-cache-');
     const r = registry({ cacheDir, ids: 'sequential' });
-    const first = r.get('a').stores.groups.create({ name: 'New A', type: 'open' }, 1893952720);
-    const second = r.get('b').stores.groups.create({ name: 'New B', type: 'open' }, 1893952720);
+    const first = r.get('a').stores.groups.create(r.get('a').as(1893952720), { name: 'New A', type: 'open' });
+    const second = r.get('b').stores.groups.create(r.get('b').as(1893952720), { name: 'New B', type: 'open' });
     expect(first.id).toBe(second.id); // same template, same next id: instances are independent worlds
     const fixtureGuids = r.get('a').stores.groups.list({ limit: 100, offset: 0 }).map((g) => g.guid);
     expect(new Set(fixtureGuids).size).toBe(fixtureGuids.length);

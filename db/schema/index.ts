@@ -22,3 +22,4 @@ export * from './activity-log.js';
 export * from './scheduled-reports.js';
 export * from './migrations.js';
 export * from './remote-domostats.js';
+export * from './pdp.js';

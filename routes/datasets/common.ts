@@ -1,11 +1,10 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../../src/http/env.js';
-import { isAdmin } from '../../src/http/auth.js';
 import type { Actor } from '../../src/state/datasets.js';
 
-/** The calling user as the datasets stores see it. */
-export const actorOf = (c: Context<AppEnv>): Actor => ({ id: c.var.user.id, admin: isAdmin(c.var.user) });
+/** The calling principal, as the datasets stores receive it. */
+export const actorOf = (c: Context<AppEnv>): Actor => c.var.principal;
 
 /** A dataset id in a path (Domo's are UUIDs; any id up to 100 characters is looked up). */
 export const datasetId = z.string().trim().min(1).max(100);

@@ -90,9 +90,9 @@ export function datasetCoreRoutes() {
       name: (b.dataSourceName ?? b.name)!,
       description: b.dataSourceDescription ?? b.description,
       columns: b.schema.columns,
-      ownerId: c.var.user.id,
+      ownerId: c.var.principal.userId,
       dataProviderType: b.userDefinedType ?? 'api',
-    });
+    }, c.var.principal);
     return c.json({ ...view, dataSource: { ...view, dataSourceId: view.id } });
   });
 
@@ -162,9 +162,9 @@ export function datasetCoreRoutes() {
         stores.outbox.send({
           kind: 'email',
           to: g.emails,
-          subject: `${c.var.user.displayName} shared the DataSet "${res.dataset.name}" with you`,
-          body: `${c.var.user.displayName} gave you ${g.accessLevel} access to the DataSet "${res.dataset.name}".${b.message ? `\n\n${b.message}` : ''}`,
-          meta: { dataSourceId: res.dataset.id, accessLevel: g.accessLevel, principalType: g.type, principalId: g.id, sharedBy: c.var.user.id },
+          subject: `${c.var.principal.displayName} shared the DataSet "${res.dataset.name}" with you`,
+          body: `${c.var.principal.displayName} gave you ${g.accessLevel} access to the DataSet "${res.dataset.name}".${b.message ? `\n\n${b.message}` : ''}`,
+          meta: { dataSourceId: res.dataset.id, accessLevel: g.accessLevel, principalType: g.type, principalId: g.id, sharedBy: c.var.principal.userId },
         });
       }
     }

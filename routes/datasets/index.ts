@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../../src/http/env.js';
 import { datasetCoreRoutes } from './core.js';
+import { datasetPdpRoutes } from './pdp.js';
 import { datasetQueryRoutes } from './query.js';
 import { datasetUploadRoutes } from './uploads.js';
 import { datasetVersionRoutes } from './versions.js';
@@ -12,5 +13,6 @@ export function datasetsRoutes() {
   r.route('/', datasetUploadRoutes());
   r.route('/', datasetVersionRoutes());
   r.route('/', datasetQueryRoutes());
+  r.route('/', datasetPdpRoutes());
   return r;
 }

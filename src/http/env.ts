@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { Instance, InstanceRegistry } from '../instances.js';
-import type { UserRecord } from '../state/users.js';
+import type { Principal } from '../access/principal.js';
 import type { Logger } from '../logger.js';
 
 /** What every handler can read from the context. */
@@ -11,6 +11,7 @@ export interface AppEnv {
     registry: InstanceRegistry;
     logger: Logger;
     instance: Instance;
-    user: UserRecord;
+    /** Who is calling (set by auth on /api and /domo routes). */
+    principal: Principal;
   };
 }

@@ -1,3 +1,5 @@
+import type { Decision } from '../access/principal.js';
+
 export interface JournalEntry {
   /** epoch ms (real time, not the instance clock) */
   time: number;
@@ -7,6 +9,8 @@ export interface JournalEntry {
   ms: number;
   instance: string;
   requestId: string;
+  /** Who called and the access decisions the request made (allowed or refused, and why). */
+  auth?: { userId: number; tokenKind: string; decisions: Decision[] };
 }
 
 /** A bounded ring buffer of the last requests an instance served (GET /_emulator/requests). */

@@ -1,6 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { accounts } from '../../db/schema/index.js';
-import { forbidden, notFound } from '../http/errors.js';
+import { notFound } from '../http/errors.js';
+import type { Resource } from '../access/resources.js';
 import type { StoreContext } from './context.js';
 import type { Actor } from './datasets.js';
 
@@ -23,20 +24,25 @@ export class AccountsStore {
     return this.ctx.orm.select().from(accounts).where(eq(accounts.id, id)).get();
   }
 
-  /** The account, if the actor owns it or is an admin (404 / 403 otherwise). */
+  private resource(a: AccountRow): Resource {
+    return { type: 'account', id: a.id, name: a.displayName, ownerIds: [a.ownerId] };
+  }
+
+  /** The account, if the principal owns it or manages all content (404 / 403 otherwise). */
   get(id: number, actor: Actor): AccountRow {
     const a = this.find(id);
     if (!a) throw notFound(`Account ${id} not found`);
-    if (!actor.admin && a.ownerId !== actor.id) throw forbidden(`User ${actor.id} has no access to account ${id}`);
+    this.ctx.access.require(actor, 'account.read', this.resource(a));
     return a;
   }
 
   list(actor: Actor): AccountRow[] {
-    const q = this.ctx.orm.select().from(accounts);
-    return (actor.admin ? q : q.where(eq(accounts.ownerId, actor.id))).orderBy(asc(accounts.id)).all();
+    const all = this.ctx.orm.select().from(accounts).orderBy(asc(accounts.id)).all();
+    return all.filter((a) => this.ctx.access.can(actor, 'account.read', this.resource(a)));
   }
 
   create(input: { displayName: string; accountType: string; dataProviderType?: string }, actor: Actor): AccountRow {
+    this.ctx.access.require(actor, 'account.create');
     const id = this.ctx.ids.numeric();
     const now = this.ctx.clock.nowMs();
     this.ctx.orm
@@ -47,7 +53,7 @@ export class AccountsStore {
         accountType: input.accountType,
         dataProviderType: input.dataProviderType ?? input.accountType.toLowerCase(),
         status: 'Active',
-        ownerId: actor.id,
+        ownerId: actor.userId,
         created: now,
         modified: now,
       })

@@ -1,6 +1,8 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import { alertSubscriptions, alerts, cards, datasets, groupMembers, groups, pageCards, users } from '../../db/schema/index.js';
-import { forbidden, notFound, badRequest } from '../http/errors.js';
+import { alertSubscriptions, alerts, cards, datasets, groups, pageCards, users } from '../../db/schema/index.js';
+import { notFound, badRequest } from '../http/errors.js';
+import type { Principal } from '../access/principal.js';
+import type { Resource } from '../access/resources.js';
 import type { StoreContext } from './context.js';
 
 export const subscriptionTypes = ['USER', 'GROUP', 'BUZZ', 'DAILY', 'WEEKLY', 'AUTO'] as const;
@@ -28,10 +30,8 @@ export interface AlertSeed {
   subscriptions?: Array<{ subscriberId: number; type: SubscriptionType }>;
 }
 
-export interface AlertActor {
-  id: number;
-  admin: boolean;
-}
+/** Who is calling: the request's principal. */
+export type AlertActor = Principal;
 
 export interface AlertListQuery {
   all?: boolean;
@@ -107,7 +107,17 @@ export class AlertsStore {
   }
 
   private subscriberCond(userId: number): SQL {
-    return sql`((${alertSubscriptions.type} <> 'GROUP' and ${alertSubscriptions.subscriberId} = ${userId}) or (${alertSubscriptions.type} = 'GROUP' and ${alertSubscriptions.subscriberId} in (select ${groupMembers.groupId} from ${groupMembers} where ${groupMembers.userId} = ${userId})))`;
+    const groupIds = this.ctx.access.groupIdsOf(userId);
+    const viaGroup = groupIds.length
+      ? sql`(${alertSubscriptions.type} = 'GROUP' and ${inArray(alertSubscriptions.subscriberId, [...groupIds])})`
+      : sql`0`;
+    return sql`((${alertSubscriptions.type} <> 'GROUP' and ${alertSubscriptions.subscriberId} = ${userId}) or ${viaGroup})`;
+  }
+
+  /** An alert as the access policy sees it: its owner, and its subscribers (users and groups). */
+  private resource(a: AlertRow): Resource {
+    const subs = this.ctx.orm.select().from(alertSubscriptions).where(eq(alertSubscriptions.alertId, a.id)).all();
+    return { type: 'alert', id: a.id, name: a.name, ownerIds: [a.owner], grants: subs.map((r) => ({ type: r.type === 'GROUP' ? 'GROUP' : 'USER', id: r.subscriberId, perms: ['SUBSCRIBER'] })) };
   }
 
   /** Every field of an alert, as GET /api/social/v4/alerts/:alertId shows it to `viewer`. */
@@ -196,10 +206,10 @@ export class AlertsStore {
     return query.all().map((a) => this.pick(a, viewerId, q.fields, defaultAlertFields));
   }
 
-  /** The owner of an alert or an admin may delete it. */
+  /** The owner of an alert or a content admin may delete it. */
   delete(id: number, actor: AlertActor): void {
     const a = this.row(id);
-    if (!actor.admin && a.owner !== actor.id) throw forbidden(`User ${actor.id} may not delete alert ${id}: only its owner or an admin may`);
+    this.ctx.access.require(actor, 'alert.update', this.resource(a));
     this.ctx.orm.delete(alerts).where(eq(alerts.id, id)).run();
   }
 
@@ -212,18 +222,17 @@ export class AlertsStore {
     }
   }
 
-  /** A user may subscribe or unsubscribe themselves; the alert's owner and admins may do it for anyone. */
-  private checkManage(a: AlertRow, subscriberId: number, type: SubscriptionType, actor: AlertActor, verb: string): void {
-    if (actor.admin || a.owner === actor.id) return;
-    if (type !== 'GROUP' && subscriberId === actor.id) return;
-    throw forbidden(`User ${actor.id} may not ${verb} ${type === 'GROUP' ? 'group' : 'user'} ${subscriberId} on alert ${a.id}: only the alert's owner or an admin may`);
+  /** A user may subscribe or unsubscribe themselves; the alert's owner and content admins may do it for anyone. */
+  private checkManage(a: AlertRow, subscriberId: number, type: SubscriptionType, actor: AlertActor): void {
+    if (type !== 'GROUP' && subscriberId === actor.userId) this.ctx.access.require(actor, 'alert.subscribe');
+    else this.ctx.access.require(actor, 'alert.update', this.resource(a));
   }
 
   /** Idempotent: subscribing twice keeps one subscription. */
   subscribe(id: number, subscriberId: number, type: SubscriptionType, actor: AlertActor): Record<string, unknown> {
     const a = this.row(id);
     this.checkSubscriber(subscriberId, type);
-    this.checkManage(a, subscriberId, type, actor, 'subscribe');
+    this.checkManage(a, subscriberId, type, actor);
     this.ctx.orm
       .insert(alertSubscriptions)
       .values({ alertId: id, subscriberId, type, created: this.ctx.clock.nowMs() })
@@ -234,7 +243,7 @@ export class AlertsStore {
 
   unsubscribe(id: number, subscriberId: number, type: SubscriptionType, actor: AlertActor): Record<string, unknown> {
     const a = this.row(id);
-    this.checkManage(a, subscriberId, type, actor, 'unsubscribe');
+    this.checkManage(a, subscriberId, type, actor);
     const res = this.ctx.orm
       .delete(alertSubscriptions)
       .where(and(eq(alertSubscriptions.alertId, id), eq(alertSubscriptions.subscriberId, subscriberId), eq(alertSubscriptions.type, type)))
@@ -254,9 +263,7 @@ export class AlertsStore {
   ): { alert: { id: number; name: string }; notify: Array<{ userId: number; email: string; via: { subscriberId: number; type: string } }> } {
     const a = this.row(id);
     for (const r of recipients) this.checkSubscriber(r.subscriberId, r.type);
-    if (!actor.admin && a.owner !== actor.id && !this.isSubscribed(id, actor.id)) {
-      throw forbidden(`User ${actor.id} may not share alert ${id}: only its owner, its subscribers or an admin may`);
-    }
+    this.ctx.access.require(actor, 'alert.share', this.resource(a));
     const now = this.ctx.clock.nowMs();
     const notify: Array<{ userId: number; email: string; via: { subscriberId: number; type: string } }> = [];
     const seen = new Set<number>();
@@ -265,13 +272,7 @@ export class AlertsStore {
         this.ctx.orm.insert(alertSubscriptions).values({ alertId: id, subscriberId: r.subscriberId, type: r.type, created: now }).onConflictDoNothing().run();
         const userIds =
           r.type === 'GROUP'
-            ? this.ctx.orm
-                .select({ id: groupMembers.userId })
-                .from(groupMembers)
-                .where(eq(groupMembers.groupId, r.subscriberId))
-                .orderBy(asc(groupMembers.userId))
-                .all()
-                .map((m) => m.id)
+            ? this.ctx.access.memberIdsOf(r.subscriberId)
             : [r.subscriberId];
         for (const userId of userIds) {
           if (seen.has(userId)) continue;

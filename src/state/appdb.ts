@@ -33,15 +33,27 @@ import {
   type VirtualDoc,
 } from '../engines/documents/index.js';
 import { defaultStages, finishesAt } from '../engines/jobs.js';
-import { ApiError, badRequest, conflict, forbidden, notFound } from '../http/errors.js';
+import { ApiError, badRequest, conflict, notFound } from '../http/errors.js';
+import type { Action } from '../access/actions.js';
+import type { Principal } from '../access/principal.js';
+import type { Resource } from '../access/resources.js';
 import type { StoreContext } from './context.js';
 
-/** Who is calling: admins pass every permission check; group ids are read only when needed. */
-export interface AppDbActor {
-  id: number;
-  admin: boolean;
-  groupIds(): number[];
-}
+/** Who is calling: the request's principal. */
+export type AppDbActor = Principal;
+
+/** Each collection permission a store method needs, as the policy's action. */
+const permissionAction: Record<Permission, Action> = {
+  admin: 'collection.share',
+  read: 'collection.read',
+  write: 'collection.update',
+  share: 'collection.share',
+  delete: 'collection.delete',
+  read_content: 'document.read',
+  create_content: 'document.create',
+  update_content: 'document.update',
+  delete_content: 'document.delete',
+};
 
 /** The part of the Datasets store a synced collection exports through. */
 export interface DatasetSink {
@@ -189,6 +201,7 @@ export class AppDbStore {
   }
 
   createCollection(actor: AppDbActor, input: CollectionInput): Record<string, unknown> {
+    this.ctx.access.require(actor, 'datastore.create');
     if (input.filters) engine(() => validateRules(input.filters!, 'filters'), 'body');
     return this.ctx.sqlite.transaction(() => {
       this.assertNameFree(input.name);
@@ -200,14 +213,14 @@ export class AppDbStore {
           id,
           datastoreId: this.datastore().id,
           name: input.name,
-          owner: actor.id,
+          owner: actor.userId,
           schemaJson: JSON.stringify(normalizeSchema(input.schema)),
           filtersJson: input.filters?.length ? JSON.stringify(input.filters) : null,
           syncEnabled: input.syncEnabled ?? false,
           exportable: input.exportable ?? true,
           createdOn: now,
           updatedOn: now,
-          updatedBy: actor.id,
+          updatedBy: actor.userId,
         })
         .run();
       return this.collectionView(this.collection(id));
@@ -220,7 +233,7 @@ export class AppDbStore {
     if (patch.filters) engine(() => validateRules(patch.filters!, 'filters'), 'body');
     return this.ctx.sqlite.transaction(() => {
       if (patch.name !== undefined && patch.name !== c.name) this.assertNameFree(patch.name);
-      const set: Partial<typeof appdbCollections.$inferInsert> = { updatedOn: this.ctx.clock.nowMs(), updatedBy: actor.id };
+      const set: Partial<typeof appdbCollections.$inferInsert> = { updatedOn: this.ctx.clock.nowMs(), updatedBy: actor.userId };
       if (patch.name !== undefined) set.name = patch.name;
       if (patch.schema !== undefined) {
         const json = JSON.stringify(normalizeSchema(patch.schema));
@@ -324,7 +337,7 @@ export class AppDbStore {
 
   deleteDocument(actor: AppDbActor, ref: string, id: string): void {
     const c = this.collection(ref);
-    this.require(c, actor, 'delete_content', 'delete');
+    this.require(c, actor, 'delete_content');
     this.ctx.sqlite.transaction(() => {
       if (!this.visibleIds(c, actor, 'DELETE', [id]).has(id)) throw notFound(`Document ${id} not found in collection '${c.name}'`);
       this.removeDocs(c, [id]);
@@ -375,7 +388,7 @@ export class AppDbStore {
 
   bulkDelete(actor: AppDbActor, ref: string, ids: string[]): { Deleted: number } {
     const c = this.collection(ref);
-    this.require(c, actor, 'delete_content', 'delete');
+    this.require(c, actor, 'delete_content');
     return this.ctx.sqlite.transaction(() => {
       const visible = [...this.visibleIds(c, actor, 'DELETE', [...new Set(ids)])];
       this.removeDocs(c, visible);
@@ -446,8 +459,11 @@ export class AppDbStore {
 
   // ------------------------------------------------------------------ export (sync to datasets)
 
-  /** POST /domo/datastores/v1/export: exports synced collections now; 423 while an export is running. */
-  exportNow(opts: { includeRelatedCollections: boolean }): { exported: ExportResult[] } {
+  /**
+   * POST /domo/datastores/v1/export: exports the synced collections the principal may export, now; 423
+   * while an export is running; 403 when there are synced collections and it may export none of them.
+   */
+  exportNow(actor: AppDbActor, opts: { includeRelatedCollections: boolean }): { exported: ExportResult[] } {
     const ds = this.datastore();
     const now = this.ctx.clock.nowMs();
     if (ds.exportStartedAt !== null && now < finishesAt(defaultStages, ds.exportStartedAt)) {
@@ -461,7 +477,9 @@ export class AppDbStore {
         .orderBy(asc(appdbCollections.key))
         .all()
         .filter((c) => c.syncEnabled && (opts.includeRelatedCollections || c.datastoreId === ds.id));
-      return { exported: targets.map((c) => this.exportCollection(c, false)) };
+      const allowed = targets.filter((c) => this.ctx.access.can(actor, 'collection.export', this.resource(c)));
+      if (targets.length && !allowed.length) this.ctx.access.require(actor, 'collection.export', this.resource(targets[0]));
+      return { exported: allowed.map((c) => this.exportCollection(c, false)) };
     })();
   }
 
@@ -628,7 +646,7 @@ export class AppDbStore {
   private touchCollection(c: CollectionRow, actor: AppDbActor, extra: Partial<typeof appdbCollections.$inferInsert>): void {
     this.ctx.orm
       .update(appdbCollections)
-      .set({ ...extra, updatedOn: this.ctx.clock.nowMs(), updatedBy: actor.id })
+      .set({ ...extra, updatedOn: this.ctx.clock.nowMs(), updatedBy: actor.userId })
       .where(eq(appdbCollections.key, c.key))
       .run();
   }
@@ -662,26 +680,29 @@ export class AppDbStore {
     ).all(key) as Array<{ entityType: string; entityId: string; permissions: string }>;
   }
 
-  /** Until permissions are set everyone may do everything; then USER, GROUP and RYUU_APP grants add up. */
-  private can(c: CollectionRow, actor: AppDbActor, ...needs: Permission[]): boolean {
-    if (!c.permissionsSet || actor.admin) return true;
+  /**
+   * A collection as the access policy sees it. Until permissions are set everyone holds every permission;
+   * then USER, GROUP and RYUU_APP grants add up (an app grant applies to whoever calls: the app's users).
+   */
+  private resource(c: CollectionRow): Resource {
+    if (!c.permissionsSet) return { type: 'collection', id: c.id, name: c.name, everyone: permissionNames };
     const rows = this.permissionRows(c.key);
-    let groups: Set<string> | undefined;
-    const granted = new Set<string>();
-    for (const r of rows) {
-      const applies =
-        r.entityType === 'RYUU_APP' ||
-        (r.entityType === 'USER' && r.entityId === String(actor.id)) ||
-        (r.entityType === 'GROUP' && (groups ??= new Set(actor.groupIds().map(String))).has(r.entityId));
-      if (applies) r.permissions.split(',').forEach((p) => granted.add(p));
-    }
-    return granted.has('admin') || needs.some((n) => granted.has(n));
+    const app = rows.filter((r) => r.entityType === 'RYUU_APP').flatMap((r) => r.permissions.split(','));
+    return {
+      type: 'collection',
+      id: c.id,
+      name: c.name,
+      everyone: app,
+      grants: rows.filter((r) => r.entityType !== 'RYUU_APP').map((r) => ({ type: r.entityType, id: r.entityId, perms: r.permissions.split(',') })),
+    };
   }
 
-  private require(c: CollectionRow, actor: AppDbActor, ...needs: Permission[]): void {
-    if (!this.can(c, actor, ...needs)) {
-      throw forbidden(`User ${actor.id} lacks the '${needs.join("' or '")}' permission on collection '${c.name}'`);
-    }
+  private can(c: CollectionRow, actor: AppDbActor, need: Permission): boolean {
+    return this.ctx.access.can(actor, permissionAction[need], this.resource(c));
+  }
+
+  private require(c: CollectionRow, actor: AppDbActor, need: Permission): void {
+    this.ctx.access.require(actor, permissionAction[need], this.resource(c));
   }
 
   private assertEntity(type: EntityType, id: string): void {
@@ -702,7 +723,7 @@ export class AppDbStore {
   private restriction(c: CollectionRow, actor: AppDbActor, op: SecurityOp): Filter | null {
     const rules = this.rules(c);
     if (!rules) return null;
-    return engine(() => restrictionFor(rules, { userId: actor.id, groupIds: actor.groupIds() }, op), 'collection');
+    return engine(() => restrictionFor(rules, { userId: actor.userId, groupIds: [...actor.groupIds] }, op), 'collection');
   }
 
   // ------------------------------------------------------------------ internals: documents
@@ -906,7 +927,7 @@ export class AppDbStore {
     const ids: string[] = [];
     for (const item of items) {
       const id = item.id ?? this.ctx.ids.uuid();
-      ins.run(id, c.key, actor.id, now, now, actor.id, JSON.stringify(item.content));
+      ins.run(id, c.key, actor.userId, now, now, actor.userId, JSON.stringify(item.content));
       arrayPaths(item.content, paths);
       ids.push(id);
     }
@@ -922,7 +943,7 @@ export class AppDbStore {
     const upd = this.statement(`UPDATE appdb_documents SET content = jsonb(?), updated_on = ?, updated_by = ?, sync_required = 1 WHERE id = ? AND collection_key = ?`);
     const paths = new Set<string>();
     for (const item of items) {
-      upd.run(JSON.stringify(item.content), now, actor.id, item.id, c.key);
+      upd.run(JSON.stringify(item.content), now, actor.userId, item.id, c.key);
       arrayPaths(item.content, paths);
     }
     this.recordArrayPaths(c.key, paths);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import { beastModeLinks, beastModes, cards, datasets } from '../../db/schema/index.js';
-import { badRequest, forbidden, notFound } from '../http/errors.js';
+import { badRequest, notFound } from '../http/errors.js';
+import type { Principal } from '../access/principal.js';
 import type { StoreContext } from './context.js';
 
 export interface BeastModeSeed {
@@ -22,11 +23,8 @@ export interface BeastModeSeed {
   links: Array<{ type: 'CARD' | 'DATA_SOURCE'; id: string; visible?: boolean; active?: boolean }>;
 }
 
-export interface BeastModeActor {
-  id: number;
-  admin: boolean;
-  participant: boolean;
-}
+/** Who is calling: the request's principal. */
+export type BeastModeActor = Principal;
 
 /** A search filter: {"field": "notvariable"}, {"field": "owner", "values": [27]}, {"field": "dataSource", "value": "<id>"}. */
 export interface BeastModeFilter {
@@ -304,15 +302,11 @@ export class BeastModesStore {
    */
   update(id: number, patch: { expression?: string; locked?: boolean; name?: string }, strict: boolean, actor: BeastModeActor): Record<string, unknown> {
     const r = this.row(id);
-    const privileged = actor.admin || r.owner === actor.id;
-    if (!privileged && actor.participant) throw forbidden(`User ${actor.id} (Participant) may not edit Beast Mode ${id}`);
-    if (patch.locked !== undefined && patch.locked !== r.locked && !privileged) {
-      throw forbidden(`Only the owner of Beast Mode ${id} or an admin may ${patch.locked ? 'lock' : 'unlock'} it`);
-    }
+    const res = { type: 'beastmode' as const, id, name: r.name, ownerIds: [r.owner] };
+    this.ctx.access.require(actor, 'beastmode.update', res);
     const editsContent = (patch.expression !== undefined && patch.expression !== r.expression) || (patch.name !== undefined && patch.name !== r.name);
-    if (editsContent && r.locked && patch.locked !== false && !privileged) {
-      throw forbidden(`Beast Mode ${id} is locked: only its owner or an admin may change it`);
-    }
+    // (un)locking, and changing a locked Beast Mode: its owner (or a content admin) only
+    if ((patch.locked !== undefined && patch.locked !== r.locked) || (editsContent && r.locked)) this.ctx.access.require(actor, 'beastmode.lock', res);
     if (patch.expression !== undefined && strict) {
       const why = this.problem(patch.expression, this.links(id));
       if (why) throw badRequest(`Invalid Beast Mode expression: ${why}`, [{ path: 'body.expression', message: why }]);

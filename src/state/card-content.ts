@@ -2,7 +2,8 @@ import { eq } from 'drizzle-orm';
 import { cards } from '../../db/schema/index.js';
 import { renderPdf, renderPng, type ChartSeries } from '../engines/card-render.js';
 import { quoteIdent } from '../engines/sql/types.js';
-import { ApiError, badRequest, conflict, forbidden } from '../http/errors.js';
+import { ApiError, badRequest, conflict } from '../http/errors.js';
+import type { Resource } from '../access/resources.js';
 import type { CardsStore } from './cards.js';
 import type { StoreContext } from './context.js';
 import type { Actor, DatasetsStore } from './datasets.js';
@@ -37,10 +38,20 @@ export class CardContentStore {
     private readonly datasets: DatasetsStore,
   ) {}
 
-  /** Sets a card's title and/or description. The card's owner or an admin may. */
+  /**
+   * A card as the access policy sees it: its owner, and CAN_VIEW for whoever may read its dataset
+   * (the emulator has no card shares of its own).
+   */
+  resource(card: { id: number; title: string; ownerId: number; datasourceId: string }, actor: Actor): Resource {
+    const ds = this.datasets.find(card.datasourceId);
+    const viaDataset = ds !== undefined && this.datasets.allows(ds, actor, 'read');
+    return { type: 'card', id: card.id, name: card.title, ownerIds: [card.ownerId], everyone: viaDataset ? ['CAN_VIEW'] : [] };
+  }
+
+  /** Sets a card's title and/or description. The card's owner or a content admin may. */
   updateText(id: number, patch: { title?: string; description?: string }, actor: Actor): void {
     const card = this.cards.get(id);
-    if (!actor.admin && card.ownerId !== actor.id) throw forbidden(`User ${actor.id} may not edit card ${id}: only its owner or an admin may`);
+    this.ctx.access.require(actor, 'card.update', this.resource(card, actor));
     this.ctx.orm
       .update(cards)
       .set({
@@ -58,15 +69,14 @@ export class CardContentStore {
    */
   series(id: number, actor: Actor): { series: ChartSeries; datasetId: string; datasetName: string; total: number } {
     const card = this.cards.get(id);
-    // the card's owner sees its data even without access to the dataset
-    const reader: Actor = card.ownerId === actor.id ? { id: actor.id, admin: true } : actor;
     if (!this.datasets.find(card.datasourceId)) throw conflict(`Card ${id} cannot render: its DataSet ${card.datasourceId} no longer exists`);
+    // the card's owner (and whoever may see the card) sees its data through the card
+    this.ctx.access.require(actor, 'card.read', this.resource(card, actor));
     let target;
     try {
-      target = this.datasets.queryTarget(card.datasourceId, reader);
+      target = this.datasets.queryTarget(card.datasourceId, actor, true);
     } catch (e) {
       if (e instanceof ApiError && e.status === 400) throw conflict(`Card ${id} cannot render: ${e.message}`);
-      if (e instanceof ApiError && e.status === 403) throw forbidden(`User ${actor.id} may not view card ${id}: no access to its DataSet`);
       throw e;
     }
     const label = target.columns.find((c) => c.type === 'STRING');

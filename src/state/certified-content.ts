@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { cards, certifications, datasets, pages, users } from '../../db/schema/index.js';
-import { badRequest, forbidden, notFound } from '../http/errors.js';
+import { badRequest, notFound } from '../http/errors.js';
+import type { Principal } from '../access/principal.js';
 import type { StoreContext } from './context.js';
 
 /** The entity types that can carry the CERTIFIED tag. */
@@ -52,26 +53,26 @@ export class CertifiedContentStore {
     };
   }
 
-  private checkAdmin(actor: { id: number; admin: boolean }, verb: string): void {
-    if (!actor.admin) throw forbidden(`User ${actor.id} may not ${verb} content: only admins may`);
+  private checkAdmin(actor: Principal): void {
+    this.ctx.access.require(actor, 'certification.manage');
   }
 
   /** Idempotent: certifying certified content keeps its first certification. */
-  certify(type: CertifiableType, id: string, actor: { id: number; admin: boolean }) {
+  certify(type: CertifiableType, id: string, actor: Principal) {
     this.checkEntity(type, id);
-    this.checkAdmin(actor, 'certify');
+    this.checkAdmin(actor);
     this.ctx.orm
       .insert(certifications)
-      .values({ entityType: type, entityId: id, state: 'ACTIVE', certifiedBy: actor.id, updated: this.ctx.clock.nowMs() })
+      .values({ entityType: type, entityId: id, state: 'ACTIVE', certifiedBy: actor.userId, updated: this.ctx.clock.nowMs() })
       .onConflictDoNothing()
       .run();
     return this.state(type, id);
   }
 
   /** Idempotent: removing a certification that is not there is a success too. */
-  remove(type: CertifiableType, id: string, actor: { id: number; admin: boolean }): void {
+  remove(type: CertifiableType, id: string, actor: Principal): void {
     this.checkEntity(type, id);
-    this.checkAdmin(actor, 'remove the certification of');
+    this.checkAdmin(actor);
     this.ctx.orm
       .delete(certifications)
       .where(and(eq(certifications.entityType, type), eq(certifications.entityId, id)))

@@ -103,9 +103,9 @@ export class CodeEngineStore {
     this.ctx.sqlite.transaction(() => {
       this.ctx.orm
         .insert(codeEngineExecutions)
-        .values({ id, packageId, version, functionName, status: 'SUCCESS', startedBy: user.id, startedOn: now, completedOn: now, inputVariables: inputs, result: result ?? null })
+        .values({ id, packageId, version, functionName, status: 'SUCCESS', startedBy: user.userId, startedOn: now, completedOn: now, inputVariables: inputs, result: result ?? null })
         .run();
-      this.activity.record({ userId: user.id, userName: user.displayName, actionType: 'EXECUTED', objectType: 'CODE_ENGINE_FUNCTION', objectId: `${packageId}/${version}/${functionName}`, objectName: `${pkg.name}.${functionName}` });
+      this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'EXECUTED', objectType: 'CODE_ENGINE_FUNCTION', objectId: `${packageId}/${version}/${functionName}`, objectName: `${pkg.name}.${functionName}` });
     })();
     return {
       executionId: id,
@@ -115,7 +115,7 @@ export class CodeEngineStore {
       status: 'SUCCESS',
       settings: { getLogs: body.settings.getLogs },
       startedOn: new Date(now).toISOString(),
-      startedBy: String(user.id),
+      startedBy: String(user.userId),
       completedOn: new Date(now).toISOString(),
       result: result ?? null,
       stdout: { log: body.settings.getLogs ? logs : [] },

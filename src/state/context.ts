@@ -1,4 +1,5 @@
 import type { Orm, Sqlite } from '../../db/client.js';
+import type { AccessPolicy } from '../access/policy.js';
 import type { Clock } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -13,4 +14,6 @@ export interface StoreContext {
   logger: Logger;
   /** A directory this instance may write files to (exports, file blobs). */
   dataDir: string;
+  /** Who may do what: every permission question of every store goes here. */
+  access: AccessPolicy;
 }

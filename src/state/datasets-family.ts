@@ -3,6 +3,7 @@ import { CardsStore } from './cards.js';
 import type { StoreContext } from './context.js';
 import { DatasetsStore } from './datasets.js';
 import { ExportsStore } from './exports.js';
+import { PdpStore } from './pdp.js';
 import { StreamsStore } from './streams.js';
 
 /** The stores of the datasets family, wired together (streams and exports work through datasets). */
@@ -12,6 +13,7 @@ export function datasetFamilyStores(ctx: StoreContext) {
   return {
     datasets,
     accounts,
+    pdp: new PdpStore(ctx, datasets),
     cards: new CardsStore(ctx),
     streams: new StreamsStore(ctx, datasets, accounts),
     exports: new ExportsStore(ctx, datasets),

@@ -9,7 +9,6 @@ import {
   datasetUploadParts,
   datasetUploads,
   datasetVersions,
-  groupMembers,
   groups,
   streams,
   users,
@@ -19,23 +18,23 @@ import { cellText, parseDate, parseDateTime, parseDelimitedRow, textConverter, V
 import { defaultStages, finishesAt, stageAt } from '../engines/jobs.js';
 import { columnTypes, quoteIdent, sqliteDeclaredType, type ColumnType, type DatasetColumn } from '../engines/sql/types.js';
 import { badRequest, conflict, forbidden, notFound, type ErrorDetail } from '../http/errors.js';
+import type { Principal } from '../access/principal.js';
+import type { Resource } from '../access/resources.js';
+import type { Action } from '../access/actions.js';
 import type { StoreContext } from './context.js';
 
 export type DatasetRow = typeof datasets.$inferSelect;
 export type VersionRow = typeof datasetVersions.$inferSelect;
 
-/** Who is asking: permission checks use the user id, the admin flag and the user's groups. */
-export interface Actor {
-  id: number;
-  admin: boolean;
-}
+/** Who is asking: the request's principal (the access policy decides what it may do). */
+export type Actor = Principal;
 
 export const accessLevels = ['OWNER', 'CO_OWNER', 'CAN_EDIT', 'CAN_SHARE', 'CAN_VIEW'] as const;
 export type AccessLevel = (typeof accessLevels)[number];
 export type Need = 'read' | 'share' | 'write' | 'delete';
 
 const levelRank: Record<AccessLevel, number> = { CAN_VIEW: 1, CAN_SHARE: 2, CAN_EDIT: 3, CO_OWNER: 4, OWNER: 5 };
-const needRank: Record<Need, number> = { read: 1, share: 2, write: 3, delete: 4 };
+const needAction: Record<Need, Action> = { read: 'dataset.read', share: 'dataset.share', write: 'dataset.update', delete: 'dataset.delete' };
 const permissionString = ['NONE', 'READ', 'READ_SHARE', 'READ_WRITE_SHARE', 'READ_WRITE_DELETE_SHARE_ADMIN', 'READ_WRITE_DELETE_SHARE_ADMIN'];
 
 export interface ColumnInput {
@@ -116,8 +115,9 @@ export class DatasetsStore {
 
   // ---------------------------------------------------------------- contract used by other families
 
-  /** Creates an API dataset owned by `ownerId`; returns its metadata view. */
-  create(input: CreateDatasetInput): { id: string } & Record<string, unknown> {
+  /** Creates an API dataset owned by `ownerId` (as `by`, who needs dataset.create, when a client asks); returns its view. */
+  create(input: CreateDatasetInput, by?: Principal): { id: string } & Record<string, unknown> {
+    if (by) this.ctx.access.require(by, 'dataset.create');
     const columns = validateColumns(input.columns, 'columns');
     if (!input.name || !input.name.trim()) throw badRequest('A dataset needs a name', [{ path: 'name', message: 'Required' }]);
     this.assertUser(input.ownerId, 'ownerId');
@@ -133,7 +133,7 @@ export class DatasetsStore {
         columns,
       }),
     )();
-    const view = this.view(ds, { id: input.ownerId, admin: false });
+    const view = this.view(ds, this.ownerPrincipal(ds));
     return view as { id: string } & Record<string, unknown>;
   }
 
@@ -190,34 +190,32 @@ export class DatasetsStore {
     return ds;
   }
 
-  /** The access rank (0 none .. 5 owner) of an actor on a dataset. Admins rank as owners. */
-  levelOf(ds: DatasetRow, actor: Actor): number {
-    if (actor.admin) return levelRank.OWNER;
+  /** A dataset as the access policy sees it: its owner and its shares. */
+  resource(ds: DatasetRow): Resource {
     const rows = this.ctx.orm
-      .select({ level: datasetPermissions.accessLevel })
+      .select({ type: datasetPermissions.principalType, id: datasetPermissions.principalId, level: datasetPermissions.accessLevel })
       .from(datasetPermissions)
-      .where(
-        and(
-          eq(datasetPermissions.datasetSeq, ds.seq),
-          sql`((${datasetPermissions.principalType} = 'USER' and ${datasetPermissions.principalId} = ${actor.id}) or (${datasetPermissions.principalType} = 'GROUP' and ${datasetPermissions.principalId} in (select ${groupMembers.groupId} from ${groupMembers} where ${groupMembers.userId} = ${actor.id})))`,
-        ),
-      )
+      .where(eq(datasetPermissions.datasetSeq, ds.seq))
       .all();
-    return rows.reduce((m, r) => Math.max(m, levelRank[r.level as AccessLevel] ?? 0), 0);
+    return { type: 'dataset', id: ds.id, name: ds.name, ownerIds: [ds.ownerId], grants: rows.map((r) => ({ type: r.type, id: r.id, perms: [r.level] })) };
   }
 
-  /** The dataset, if the actor may do `need` on it: 404 when it does not exist, 403 when not allowed. */
+  /** The access rank (0 none .. 5 owner) of a principal on a dataset (the policy's level, as a rank). */
+  levelOf(ds: DatasetRow, actor: Actor): number {
+    const level = this.ctx.access.level(actor, this.resource(ds));
+    return level ? levelRank[level as AccessLevel] : 0;
+  }
+
+  /** The dataset, if the principal may do `need` on it: 404 when it does not exist, 403 (why) when not allowed. */
   access(id: string, actor: Actor, need: Need = 'read'): DatasetRow {
     const ds = this.byId(id);
-    const level = this.levelOf(ds, actor);
-    if (level < needRank[need]) {
-      throw forbidden(
-        level === 0
-          ? `User ${actor.id} has no access to DataSet ${id}`
-          : `User ${actor.id} may not ${need === 'read' ? 'read' : need === 'share' ? 'share' : need === 'write' ? 'change' : 'delete'} DataSet ${id} (access: ${permissionString[level]})`,
-      );
-    }
+    this.ctx.access.require(actor, needAction[need], this.resource(ds));
     return ds;
+  }
+
+  /** Whether the principal may do `need` (no error): for lists that hide what it cannot see. */
+  allows(ds: DatasetRow, actor: Actor, need: Need = 'read'): boolean {
+    return this.ctx.access.can(actor, needAction[need], this.resource(ds));
   }
 
   // ---------------------------------------------------------------- metadata
@@ -281,10 +279,9 @@ export class DatasetsStore {
     actor: Actor,
   ): { dataSources: Record<string, unknown>[]; totalCount: number } {
     const conds = [];
-    if (!actor.admin) {
-      conds.push(
-        sql`exists (select 1 from ${datasetPermissions} p where p.dataset_seq = ${datasets.seq} and ((p.principal_type = 'USER' and p.principal_id = ${actor.id}) or (p.principal_type = 'GROUP' and p.principal_id in (select group_id from group_members where user_id = ${actor.id}))))`,
-      );
+    if (!this.ctx.access.isContentAdmin(actor)) {
+      const grantee = this.ctx.access.granteeSql(actor, sql.raw('p.principal_type'), sql.raw('p.principal_id'));
+      conds.push(sql`(${datasets.ownerId} = ${actor.userId} or exists (select 1 from ${datasetPermissions} p where p.dataset_seq = ${datasets.seq} and ${grantee}))`);
     }
     if (opts.nameLike) conds.push(sql`instr(lower(${datasets.name}), lower(${opts.nameLike})) > 0`);
     if (opts.ownerId !== undefined) conds.push(eq(datasets.ownerId, opts.ownerId));
@@ -460,7 +457,7 @@ export class DatasetsStore {
     const own = this.levelOf(ds, actor);
     const granted = grants.map((g, i) => {
       if (levelRank[g.accessLevel] > own) {
-        throw forbidden(`User ${actor.id} cannot grant ${g.accessLevel} on DataSet ${id} (own access: ${permissionString[own]})`);
+        throw forbidden(`User ${actor.userId} cannot grant ${g.accessLevel} on DataSet ${id}: it is above their own access (${permissionString[own]})`);
       }
       const emails = this.principalEmails(g.type, g.id, `body.permissions[${i}].id`);
       return { ...g, name: this.principalName(g.type, g.id) ?? '', emails };
@@ -529,7 +526,7 @@ export class DatasetsStore {
         message: opts.message ?? null,
         schemaId: ds.schemaId,
         state: 'OPEN',
-        createdBy: actor.id,
+        createdBy: actor.userId,
         created: now,
       })
       .returning({ id: datasetUploads.id })
@@ -878,7 +875,7 @@ export class DatasetsStore {
     const idx = this.ctx.sqlite.transaction(() => {
       const row = this.ctx.orm
         .insert(datasetIndexes)
-        .values({ datasetSeq: ds.seq, dataIds: targets.map((v) => v.dataId), requestedBy: actor.id, started: now })
+        .values({ datasetSeq: ds.seq, dataIds: targets.map((v) => v.dataId), requestedBy: actor.userId, started: now })
         .returning()
         .get();
       if (targets.length) {
@@ -917,8 +914,13 @@ export class DatasetsStore {
    * What a query on this dataset reads: the view of its visible rows (rebuilt first if the visible
    * versions changed) and its columns. Needs read access.
    */
-  queryTarget(id: string, actor: Actor): { dataset: DatasetRow; table: string; columns: DatasetColumn[]; dataSignature: string } {
-    const ds = this.access(id, actor, 'read');
+  queryTarget(
+    id: string,
+    actor: Actor,
+    /** The caller already decided `actor` may see these rows (a card's viewer reads its dataset through the card). */
+    authorized = false,
+  ): { dataset: DatasetRow; table: string; columns: DatasetColumn[]; dataSignature: string } {
+    const ds = authorized ? this.byId(id) : this.access(id, actor, 'read');
     if (!ds.columns.length) throw badRequest(`DataSet ${id} has no columns yet; nothing to query`);
     const sig = this.ensureView(ds);
     return { dataset: ds, table: viewName(ds.seq), columns: ds.columns.map((c) => ({ name: c.name, type: c.type })), dataSignature: sig };
@@ -1264,13 +1266,15 @@ export class DatasetsStore {
     }
     const g = this.ctx.orm.select({ id: groups.id }).from(groups).where(eq(groups.id, id)).get();
     if (!g) throw notFound(`Group ${id} not found (${path})`);
-    return this.ctx.orm
-      .select({ e: users.emailAddress })
-      .from(groupMembers)
-      .innerJoin(users, eq(users.id, groupMembers.userId))
-      .where(eq(groupMembers.groupId, id))
-      .all()
-      .map((r) => r.e);
+    const members = this.ctx.access.memberIdsOf(id);
+    if (!members.length) return [];
+    return this.ctx.orm.select({ e: users.emailAddress }).from(users).where(inArray(users.id, members)).orderBy(asc(users.id)).all().map((r) => r.e);
+  }
+
+  /** The dataset's owner as a principal (views answered to the creator, internal writes). */
+  private ownerPrincipal(ds: DatasetRow): Principal {
+    const u = this.ctx.orm.select({ id: users.id, roleId: users.roleId, displayName: users.displayName }).from(users).where(eq(users.id, ds.ownerId)).get();
+    return this.ctx.access.principal(u ?? { id: ds.ownerId, roleId: 0, displayName: '' }, 'system');
   }
 
   private assertUser(id: number, path: string): void {

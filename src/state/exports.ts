@@ -46,6 +46,7 @@ export class ExportsStore {
   }
 
   create(datasetId: string, input: ExportInput, actor: Actor): { created: boolean; export: Record<string, unknown> } {
+    this.ctx.access.require(actor, 'dataset.export', this.datasets.resource(this.datasets.byId(datasetId)));
     const target = this.datasets.queryTarget(datasetId, actor);
     const { file, key } = this.resolveTarget(input.bucket, input.path, datasetId);
     const names = new Map(target.columns.map((c) => [c.name.toLowerCase(), c.name]));
@@ -119,7 +120,7 @@ export class ExportsStore {
         dataSig: target.dataSignature,
         rowCount,
         filePath: file,
-        createdBy: actor.id,
+        createdBy: actor.userId,
         started: now,
         finishes: now + exportStages[exportStages.length - 1].at,
       })

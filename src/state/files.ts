@@ -1,18 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { dataFilePermissions, dataFileRevisions, dataFiles, fileBlobs, groupMembers, groups, users } from '../../db/schema/index.js';
+import { dataFilePermissions, dataFileRevisions, dataFiles, fileBlobs, groups, users } from '../../db/schema/index.js';
+import type { Action } from '../access/actions.js';
+import type { Principal } from '../access/principal.js';
+import type { Resource } from '../access/resources.js';
 import { clearStaging, promoteSync, removeBlobSync, stageBytesSync, type StagedBlob } from '../engines/blobs.js';
 import { badRequest, forbidden, notFound, type ErrorDetail } from '../http/errors.js';
 import type { StoreContext } from './context.js';
 
-/** Who is asking: permission checks need the id and the role (role 1 = Admin passes every check). */
-export interface Caller {
-  id: number;
-  roleId: number;
-}
-
-const isAdminCaller = (c: Caller) => c.roleId === 1;
+/** Who is asking: the request's principal. */
+export type Caller = Principal;
 
 // ---------------------------------------------------------------------------------------------
 // Blobs shared by data files and FileSet files
@@ -79,8 +77,8 @@ export class BlobRegistry {
 // Files API
 
 export type Capability = 'READ' | 'WRITE' | 'DELETE' | 'SHARE' | 'ADMIN';
-const allCaps: Capability[] = ['READ', 'WRITE', 'DELETE', 'SHARE', 'ADMIN'];
 export const OWNER_GRANT = 'READ_WRITE_DELETE_SHARE_ADMIN';
+const capAction: Record<Capability, Action> = { READ: 'file.read', WRITE: 'file.update', DELETE: 'file.delete', SHARE: 'file.share', ADMIN: 'file.share' };
 export const grantPattern = /^(READ|WRITE|DELETE|SHARE|ADMIN)(_(READ|WRITE|DELETE|SHARE|ADMIN))*$/;
 
 export type Expand = 'revisions' | 'metadata';
@@ -166,29 +164,22 @@ export class FilesStore {
     return f;
   }
 
-  private groupIds(userId: number): string[] {
-    return this.ctx.orm
-      .select({ id: groupMembers.groupId })
-      .from(groupMembers)
-      .where(eq(groupMembers.userId, userId))
-      .all()
-      .map((r) => String(r.id));
+  /** A file as the access policy sees it: the responsible user owns it, entries grant, public gives READ. */
+  private resource(f: FileRow): Resource {
+    const entries = this.ctx.orm.select().from(dataFilePermissions).where(eq(dataFilePermissions.dataFileId, f.id)).all();
+    return {
+      type: 'file',
+      id: f.id,
+      name: f.name,
+      ownerIds: [f.responsibleUserId],
+      everyone: f.publicAccess ? ['READ'] : [],
+      grants: entries.map((e) => ({ type: e.entityType, id: e.entityId, perms: e.grant.split('_') })),
+    };
   }
 
-  /** What the caller may do with a file: the owner and admins everything; entries add theirs; public adds READ. */
+  /** What the caller may do with a file. */
   capabilities(f: FileRow, caller: Caller): Set<Capability> {
-    if (isAdminCaller(caller) || f.responsibleUserId === caller.id) return new Set(allCaps);
-    const caps = new Set<Capability>();
-    if (f.publicAccess) caps.add('READ');
-    const groupIds = this.groupIds(caller.id);
-    const entries = this.ctx.orm.select().from(dataFilePermissions).where(eq(dataFilePermissions.dataFileId, f.id)).all();
-    for (const e of entries) {
-      const mine = (e.entityType === 'USER' && e.entityId === String(caller.id)) || (e.entityType === 'GROUP' && groupIds.includes(e.entityId));
-      if (mine) for (const g of e.grant.split('_')) caps.add(g as Capability);
-    }
-    // any grant implies seeing the file
-    if (caps.size) caps.add('READ');
-    return caps;
+    return this.ctx.access.permissions(caller, this.resource(f)) as Set<Capability>;
   }
 
   /**
@@ -197,9 +188,9 @@ export class FilesStore {
    */
   private require(id: number, caller: Caller, cap: Capability): FileRow {
     const f = this.row(id);
-    const caps = this.capabilities(f, caller);
-    if (!caps.has('READ')) throw forbidden(`User ${caller.id} has no access to data file ${id}`);
-    if (!caps.has(cap)) throw forbidden(`User ${caller.id} may not ${cap.toLowerCase()} data file ${id} (needs a ${cap} grant)`);
+    const res = this.resource(f);
+    if (cap !== 'READ') this.ctx.access.require(caller, 'file.read', res);
+    this.ctx.access.require(caller, capAction[cap], res);
     return f;
   }
 
@@ -326,16 +317,22 @@ export class FilesStore {
   }
 
   /** A new file with its first revision; the uploader gets an owner entry. Returns the dataFileId. */
+  /** Checks that the caller may upload new files before a route streams a body. */
+  assertCanCreate(caller: Caller): void {
+    this.ctx.access.require(caller, 'file.create');
+  }
+
   create(input: { name: string; description?: string; publicAccess: boolean; upload: UploadedBytes }, caller: Caller): number {
+    this.assertCanCreate(caller);
     const id = this.ctx.ids.numeric();
     const now = this.ctx.clock.nowMs();
     return this.blobs.commit(input.upload, () => {
       this.ctx.orm
         .insert(dataFiles)
-        .values({ id, name: input.name, description: input.description ?? '', responsibleUserId: caller.id, publicAccess: input.publicAccess, created: now })
+        .values({ id, name: input.name, description: input.description ?? '', responsibleUserId: caller.userId, publicAccess: input.publicAccess, created: now })
         .run();
-      this.ctx.orm.insert(dataFilePermissions).values({ dataFileId: id, entityType: 'USER', entityId: String(caller.id), grant: OWNER_GRANT, pass: 'NONE', position: 0 }).run();
-      this.insertRevision(id, { ...input.upload, uploadTimeMillis: this.uploadMillis(input.upload) }, caller.id);
+      this.ctx.orm.insert(dataFilePermissions).values({ dataFileId: id, entityType: 'USER', entityId: String(caller.userId), grant: OWNER_GRANT, pass: 'NONE', position: 0 }).run();
+      this.insertRevision(id, { ...input.upload, uploadTimeMillis: this.uploadMillis(input.upload) }, caller.userId);
       return id;
     });
   }
@@ -343,7 +340,7 @@ export class FilesStore {
   /** A new current revision. Returns its id. */
   addRevision(id: number, upload: UploadedBytes, caller: Caller): number {
     this.require(id, caller, 'WRITE');
-    return this.blobs.commit(upload, () => this.insertRevision(id, { ...upload, uploadTimeMillis: this.uploadMillis(upload) }, caller.id));
+    return this.blobs.commit(upload, () => this.insertRevision(id, { ...upload, uploadTimeMillis: this.uploadMillis(upload) }, caller.userId));
   }
 
   /** The source's current revision becomes a new current revision of the target (same bytes). */
@@ -352,7 +349,7 @@ export class FilesStore {
     this.require(targetId, caller, 'WRITE');
     if (src.currentRevisionId === null) throw notFound(`Data file ${sourceId} has no current revision to copy`);
     const r = this.revisionRow(sourceId, src.currentRevisionId);
-    return this.ctx.sqlite.transaction(() => this.insertRevision(targetId, { sha256: r.blobSha256, contentType: r.contentType, fileName: r.fileName, uploadTimeMillis: 0 }, caller.id))();
+    return this.ctx.sqlite.transaction(() => this.insertRevision(targetId, { sha256: r.blobSha256, contentType: r.contentType, fileName: r.fileName, uploadTimeMillis: 0 }, caller.userId))();
   }
 
   /** A new file holding a copy of the current revision; the caller owns it; name, description and public are kept. */
@@ -364,10 +361,10 @@ export class FilesStore {
     this.ctx.sqlite.transaction(() => {
       this.ctx.orm
         .insert(dataFiles)
-        .values({ id: newId, name: src.name, description: src.description, responsibleUserId: caller.id, publicAccess: src.publicAccess, created: this.ctx.clock.nowMs() })
+        .values({ id: newId, name: src.name, description: src.description, responsibleUserId: caller.userId, publicAccess: src.publicAccess, created: this.ctx.clock.nowMs() })
         .run();
-      this.ctx.orm.insert(dataFilePermissions).values({ dataFileId: newId, entityType: 'USER', entityId: String(caller.id), grant: OWNER_GRANT, pass: 'NONE', position: 0 }).run();
-      this.insertRevision(newId, { sha256: r.blobSha256, contentType: r.contentType, fileName: r.fileName, uploadTimeMillis: 0 }, caller.id);
+      this.ctx.orm.insert(dataFilePermissions).values({ dataFileId: newId, entityType: 'USER', entityId: String(caller.userId), grant: OWNER_GRANT, pass: 'NONE', position: 0 }).run();
+      this.insertRevision(newId, { sha256: r.blobSha256, contentType: r.contentType, fileName: r.fileName, uploadTimeMillis: 0 }, caller.userId);
     })();
     return this.view(this.row(newId), []);
   }

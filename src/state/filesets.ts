@@ -3,7 +3,8 @@ import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { filesetFiles, filesetPostings, filesets } from '../../db/schema/index.js';
 import { isTextLike, promoteSync, resolveContentType, stageBytesSync, type StagedBlob } from '../engines/blobs.js';
 import { queryTerms, rankBm25, termWeights } from '../engines/search.js';
-import { badRequest, conflict, forbidden, notFound } from '../http/errors.js';
+import { badRequest, conflict, notFound } from '../http/errors.js';
+import type { Resource } from '../access/resources.js';
 import type { StoreContext } from './context.js';
 import { BlobRegistry, type BlobRef, type Caller } from './files.js';
 
@@ -308,10 +309,14 @@ export class FileSetsStore {
     return f;
   }
 
-  /** Everyone in the instance reads FileSets; the owner and admins change them. */
-  private writable(id: string, caller: Caller): FileSetRow {
+  /** Everyone in the instance reads FileSets; the owner and content admins change them. */
+  private resource(f: FileSetRow): Resource {
+    return { type: 'fileset', id: f.id, name: f.name, ownerIds: [f.owner], everyone: ['READ'] };
+  }
+
+  private writable(id: string, caller: Caller, action: 'fileset.update' | 'fileset.delete' = 'fileset.update'): FileSetRow {
     const f = this.row(id);
-    if (f.owner !== caller.id && caller.roleId !== 1) throw forbidden(`User ${caller.id} may not change FileSet ${id} (only its owner or an admin can)`);
+    this.ctx.access.require(caller, action, this.resource(f));
     return f;
   }
 
@@ -341,7 +346,7 @@ export class FileSetsStore {
       owner: String(f.owner),
       accountId: f.accountId ?? 0,
       connectorContext: f.connectorContext ? (JSON.parse(f.connectorContext) as FileSetView['connectorContext']) : null,
-      permission: f.owner === caller.id ? 'OWNER' : caller.roleId === 1 ? 'ADMIN' : 'READ',
+      permission: f.owner === caller.userId ? 'OWNER' : this.ctx.access.isContentAdmin(caller) ? 'ADMIN' : 'READ',
       size: t.size,
       fileCount: t.fileCount,
     };
@@ -352,6 +357,7 @@ export class FileSetsStore {
   }
 
   create(input: FileSetInput & { name: string }, caller: Caller): FileSetView {
+    this.ctx.access.require(caller, 'fileset.create');
     const id = this.ctx.ids.uuid();
     const now = this.ctx.clock.nowMs();
     const cc = input.connectorContext ? { connector: input.connectorContext.connector, relativePath: input.connectorContext.relativePath ?? null } : null;
@@ -365,10 +371,10 @@ export class FileSetsStore {
         accountId: input.accountId ?? null,
         connectorContext: cc ? JSON.stringify(cc) : null,
         created: now,
-        createdBy: caller.id,
+        createdBy: caller.userId,
         updated: now,
-        updatedBy: caller.id,
-        owner: caller.id,
+        updatedBy: caller.userId,
+        owner: caller.userId,
       })
       .run();
     return this.get(id, caller);
@@ -376,7 +382,7 @@ export class FileSetsStore {
 
   update(id: string, input: { name?: string; description?: string }, caller: Caller): FileSetView {
     this.writable(id, caller);
-    const set: Partial<typeof filesets.$inferInsert> = { updated: this.ctx.clock.nowMs(), updatedBy: caller.id };
+    const set: Partial<typeof filesets.$inferInsert> = { updated: this.ctx.clock.nowMs(), updatedBy: caller.userId };
     if (input.name !== undefined) set.name = input.name;
     if (input.description !== undefined) set.description = input.description;
     this.ctx.orm.update(filesets).set(set).where(eq(filesets.id, id)).run();
@@ -385,7 +391,7 @@ export class FileSetsStore {
 
   /** Deletes the FileSet with every file in it. */
   remove(id: string, caller: Caller): void {
-    this.writable(id, caller);
+    this.writable(id, caller, 'fileset.delete');
     const shas = this.ctx.orm.select({ sha: filesetFiles.blobSha256 }).from(filesetFiles).where(eq(filesetFiles.filesetId, id)).all().map((r) => r.sha);
     this.ctx.sqlite.transaction(() => {
       this.ctx.orm.delete(filesets).where(eq(filesets.id, id)).run();
@@ -468,7 +474,7 @@ export class FileSetsStore {
     this.blobs.commit(input.upload, () => {
       const clash = this.ctx.orm.select({ id: filesetFiles.id }).from(filesetFiles).where(and(eq(filesetFiles.filesetId, filesetId), eq(filesetFiles.path, path))).get();
       if (clash) throw conflict(`A file already exists at path '${path}' in FileSet ${filesetId} (id ${clash.id}); delete it first`);
-      this.insertFile(filesetId, id, path, input.upload, caller.id, this.ctx.clock.nowMs());
+      this.insertFile(filesetId, id, path, input.upload, caller.userId, this.ctx.clock.nowMs());
     });
     return this.fileView(this.fileRow(filesetId, id), baseUrl);
   }
@@ -503,7 +509,7 @@ export class FileSetsStore {
   deleteFile(filesetId: string, fileId: string, caller: Caller): void {
     this.writable(filesetId, caller);
     const f = this.fileRow(filesetId, fileId);
-    this.deleteRows(filesetId, [f], caller.id);
+    this.deleteRows(filesetId, [f], caller.userId);
   }
 
   /** Deletes the file at `path`, or, when `path` names a directory, every file under it. Returns how many. */
@@ -513,7 +519,7 @@ export class FileSetsStore {
     const exact = this.ctx.orm.select().from(filesetFiles).where(and(eq(filesetFiles.filesetId, filesetId), eq(filesetFiles.path, path))).all();
     const rows = exact.length ? exact : this.ctx.orm.select().from(filesetFiles).where(and(eq(filesetFiles.filesetId, filesetId), this.under(path))).all();
     if (!rows.length) throw notFound(`No file or directory at path '${path}' in FileSet ${filesetId}`);
-    this.deleteRows(filesetId, rows, caller.id);
+    this.deleteRows(filesetId, rows, caller.userId);
     return rows.length;
   }
 

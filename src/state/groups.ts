@@ -1,5 +1,7 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
-import { groupMembers, groups, users } from '../../db/schema/index.js';
+import { groupMembers, groupOwners, groups, users } from '../../db/schema/index.js';
+import type { Principal } from '../access/principal.js';
+import type { Resource } from '../access/resources.js';
 import { conflict, notFound } from '../http/errors.js';
 import type { StoreContext } from './context.js';
 
@@ -15,6 +17,8 @@ export interface GroupSeed {
   guid?: string;
   hidden?: boolean;
   default?: boolean;
+  /** Owners besides the creator. */
+  owners?: number[];
 }
 
 export interface GroupView {
@@ -23,6 +27,8 @@ export interface GroupView {
   type: string;
   userIds: number[];
   creatorId: number;
+  /** Who may change the group and its membership (the creator first). */
+  owners: number[];
   memberCount: number;
   guid: string;
   description: string;
@@ -44,6 +50,7 @@ export class GroupsStore {
       type: g.type,
       userIds,
       creatorId: g.creatorId,
+      owners: this.ownerIds(id),
       memberCount: userIds.length,
       guid: g.guid,
       description: g.description,
@@ -64,17 +71,31 @@ export class GroupsStore {
       .map((r) => this.get(r.id));
   }
 
-  /** Group ids a user belongs to (security filters, permissions). */
-  groupIdsOf(userId: number): number[] {
+  /** A group as the access policy sees it: its owners, and its kind (open, closed, dynamic). */
+  resource(id: number): Resource & { kind: string } {
+    const g = this.ctx.orm.select({ id: groups.id, name: groups.name, type: groups.type }).from(groups).where(eq(groups.id, id)).get();
+    if (!g) throw notFound(`Group ${id} not found`);
+    return { type: 'group', id, name: g.name, ownerIds: this.ownerIds(id), kind: g.type };
+  }
+
+  /** The members of a group (for notification fan-out: alerts, reports). */
+  memberIds(groupId: number): number[] {
+    return this.ctx.access.memberIdsOf(groupId);
+  }
+
+  private ownerIds(groupId: number): number[] {
     return this.ctx.orm
-      .select({ id: groupMembers.groupId })
-      .from(groupMembers)
-      .where(eq(groupMembers.userId, userId))
+      .select({ id: groupOwners.userId })
+      .from(groupOwners)
+      .where(eq(groupOwners.groupId, groupId))
+      .orderBy(asc(groupOwners.userId))
       .all()
       .map((r) => r.id);
   }
 
-  create(input: { name: string; description?: string; type: GroupType }, creatorId: number): GroupView {
+  create(p: Principal, input: { name: string; description?: string; type: GroupType }): GroupView {
+    this.ctx.access.require(p, 'group.create');
+    const creatorId = p.userId;
     const hit = this.ctx.orm.select({ id: groups.id }).from(groups).where(sql`lower(${groups.name}) = lower(${input.name})`).get();
     if (hit) throw conflict(`A group named '${input.name}' already exists (id ${hit.id})`);
     const id = this.ctx.ids.numeric();
@@ -90,36 +111,49 @@ export class GroupsStore {
         created: this.ctx.clock.nowMs(),
       })
       .run();
+    this.ctx.orm.insert(groupOwners).values({ groupId: id, userId: creatorId }).run();
     return this.get(id);
   }
 
-  addUser(groupId: number, userId: number): void {
-    this.get(groupId);
-    this.assertUser(userId);
-    this.ctx.orm.insert(groupMembers).values({ groupId, userId, added: this.ctx.clock.nowMs() }).onConflictDoNothing().run();
+  addUser(p: Principal, groupId: number, userId: number): void {
+    this.changeMembers(p, [{ groupId, add: [userId], remove: [] }]);
   }
 
-  removeUser(groupId: number, userId: number): void {
-    this.get(groupId);
-    this.assertUser(userId);
-    this.ctx.orm.delete(groupMembers).where(sql`${groupMembers.groupId} = ${groupId} and ${groupMembers.userId} = ${userId}`).run();
+  removeUser(p: Principal, groupId: number, userId: number): void {
+    this.changeMembers(p, [{ groupId, add: [], remove: [userId] }]);
   }
 
   /** Removes many members from many groups: all are checked first, then all are removed in one transaction. */
-  removeMany(changes: Array<{ groupId: number; userIds: number[] }>): void {
+  removeMany(p: Principal, changes: Array<{ groupId: number; userIds: number[] }>): void {
+    this.changeMembers(p, changes.map((ch) => ({ groupId: ch.groupId, add: [], remove: ch.userIds })));
+  }
+
+  /**
+   * Membership changes as `p`: every group, user and permission is checked first (the policy decides:
+   * owners and group managers change anyone, anyone joins or leaves an open group themselves), then
+   * every change is made in one transaction.
+   */
+  changeMembers(p: Principal, changes: Array<{ groupId: number; add: number[]; remove: number[] }>): void {
     for (const ch of changes) {
-      this.get(ch.groupId);
-      ch.userIds.forEach((u) => this.assertUser(u));
+      const group = this.resource(ch.groupId);
+      for (const u of [...ch.add, ...ch.remove]) {
+        this.assertUser(u);
+        this.ctx.access.requireMembership(p, group, u);
+      }
     }
+    const now = this.ctx.clock.nowMs();
     this.ctx.sqlite.transaction(() => {
       for (const ch of changes) {
-        if (!ch.userIds.length) continue;
-        this.ctx.orm
-          .delete(groupMembers)
-          .where(sql`${groupMembers.groupId} = ${ch.groupId} and ${inArray(groupMembers.userId, ch.userIds)}`)
-          .run();
+        for (const userId of ch.add) this.ctx.orm.insert(groupMembers).values({ groupId: ch.groupId, userId, added: now }).onConflictDoNothing().run();
+        if (ch.remove.length) {
+          this.ctx.orm
+            .delete(groupMembers)
+            .where(sql`${groupMembers.groupId} = ${ch.groupId} and ${inArray(groupMembers.userId, ch.remove)}`)
+            .run();
+        }
       }
     })();
+    this.ctx.access.invalidate();
   }
 
   seed(list: GroupSeed[]): void {
@@ -140,17 +174,9 @@ export class GroupsStore {
         })
         .run();
       if (g.userIds.length) this.ctx.orm.insert(groupMembers).values(g.userIds.map((userId) => ({ groupId: g.id, userId, added: now }))).run();
+      const owners = [...new Set([g.creatorId, ...(g.owners ?? [])])];
+      this.ctx.orm.insert(groupOwners).values(owners.map((userId) => ({ groupId: g.id, userId }))).run();
     }
-  }
-
-  private memberIds(groupId: number): number[] {
-    return this.ctx.orm
-      .select({ id: groupMembers.userId })
-      .from(groupMembers)
-      .where(eq(groupMembers.groupId, groupId))
-      .orderBy(asc(groupMembers.userId))
-      .all()
-      .map((r) => r.id);
   }
 
   private assertUser(userId: number): void {

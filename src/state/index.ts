@@ -27,6 +27,8 @@ export function createStores(ctx: StoreContext) {
   const datasetFamily = datasetFamilyStores(ctx);
   const { datasets, cards } = datasetFamily;
   const activity = new ActivityStore(ctx);
+  const pages = new PagesStore(ctx);
+  const cardContent = new CardContentStore(ctx, cards, datasets);
   return {
     outbox,
     roles: new RolesStore(ctx),
@@ -38,15 +40,15 @@ export function createStores(ctx: StoreContext) {
     filesets: new FileSetsStore(ctx),
     alerts: new AlertsStore(ctx),
     beastModes: new BeastModesStore(ctx),
-    cardContent: new CardContentStore(ctx, cards, datasets),
+    cardContent,
     certifiedContent: new CertifiedContentStore(ctx),
-    pages: new PagesStore(ctx),
+    pages,
     activity,
     taskCenter: new TaskCenterStore(ctx, activity, outbox),
     workflows: new WorkflowsStore(ctx, activity),
     codeEngine: new CodeEngineStore(ctx, activity),
-    search: new SearchStore(ctx, datasets),
-    scheduledReports: new ScheduledReportsStore(ctx, { cards, datasets, outbox }),
+    search: new SearchStore(ctx, datasets, pages),
+    scheduledReports: new ScheduledReportsStore(ctx, { cards, cardContent, datasets, outbox }),
     migrations: new MigrationsStore(ctx),
     remoteDomostats: new RemoteDomostatsStore(ctx),
   };

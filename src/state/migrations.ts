@@ -1,10 +1,11 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { amplifierIntegrations, federatedAccounts, federatedDatasources, migrationRuns } from '../../db/schema/index.js';
-import { forbidden, notFound } from '../http/errors.js';
+import { notFound } from '../http/errors.js';
+import type { Principal } from '../access/principal.js';
 import type { StoreContext } from './context.js';
 
 type Datasource = typeof federatedDatasources.$inferSelect;
-type Actor = { id: number; roleId: number };
+type Actor = Principal;
 export type Direction = 'V1_TO_V2' | 'V2_TO_V1' | 'FEDERATED_TO_CLOUD_AMPLIFIER' | 'CLOUD_AMPLIFIER_TO_FEDERATED';
 
 export interface MigrationsSeed {
@@ -44,7 +45,7 @@ export class MigrationsStore {
       .where(sql`lower(${federatedAccounts.type}) = lower(${type})`)
       .orderBy(asc(federatedAccounts.id))
       .all()
-      .filter((a) => actor.roleId === 1 || a.ownerId === actor.id)
+      .filter((a) => this.ctx.access.permissions(actor, { type: 'account', id: a.id, ownerIds: [a.ownerId] }).has('OWNER'))
       .map(({ id, type: t, name }) => ({ id, type: t, name }));
   }
 
@@ -185,7 +186,7 @@ export class MigrationsStore {
       const reason = change();
       this.ctx.orm
         .insert(migrationRuns)
-        .values({ toe, datasourceId: d.id, direction, state: reason ? 'ABORTED' : 'COMPLETE', errorMessage: reason, startTime: start, endTime: this.ctx.clock.nowMs(), userId: actor.id })
+        .values({ toe, datasourceId: d.id, direction, state: reason ? 'ABORTED' : 'COMPLETE', errorMessage: reason, startTime: start, endTime: this.ctx.clock.nowMs(), userId: actor.userId })
         .run();
       return reason;
     })();
@@ -222,7 +223,7 @@ export class MigrationsStore {
   }
 
   private requireAdmin(actor: Actor): void {
-    if (actor.roleId !== 1) throw forbidden('Migrating datasources needs the Admin role');
+    this.ctx.access.require(actor, 'migration.run');
   }
 
   private datasource(id: string): Datasource {

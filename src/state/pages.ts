@@ -1,6 +1,8 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { cards, pageAccess, pageCards, pages, users } from '../../db/schema/index.js';
-import { conflict, forbidden, notFound } from '../http/errors.js';
+import { conflict, notFound } from '../http/errors.js';
+import type { Principal } from '../access/principal.js';
+import type { Resource } from '../access/resources.js';
 import type { StoreContext } from './context.js';
 
 export interface PageSeed {
@@ -19,13 +21,8 @@ export interface PageSeed {
 
 export type PageRow = typeof pages.$inferSelect;
 
-/** Who is asking (admins pass every page check). */
-export interface PageActor {
-  id: number;
-  admin: boolean;
-  /** Participants may view pages but not create or move them. */
-  participant: boolean;
-}
+/** Who is asking: the request's principal. */
+export type PageActor = Principal;
 
 /** Pages (dashboards), their subpages, the cards they show and the users they are shared with. */
 export class PagesStore {
@@ -72,13 +69,21 @@ export class PagesStore {
       .map((r) => r.id);
   }
 
-  canView(p: PageRow, actor: { id: number; admin: boolean }): boolean {
-    if (actor.admin || p.ownerId === actor.id) return true;
-    return !!this.ctx.orm
-      .select({ u: pageAccess.userId })
-      .from(pageAccess)
-      .where(and(eq(pageAccess.pageId, p.id), eq(pageAccess.userId, actor.id)))
-      .get();
+  /** A page as the access policy sees it: its owner and the users it is shared with (CAN_VIEW). */
+  resource(p: PageRow): Resource {
+    const shared = this.ctx.orm.select({ u: pageAccess.userId }).from(pageAccess).where(eq(pageAccess.pageId, p.id)).all();
+    return { type: 'page', id: p.id, name: p.title, ownerIds: [p.ownerId], grants: shared.map((r) => ({ type: 'USER', id: r.u, perms: ['CAN_VIEW'] })) };
+  }
+
+  canView(p: PageRow, actor: PageActor): boolean {
+    return this.ctx.access.can(actor, 'page.read', this.resource(p));
+  }
+
+  /** Adding pages under `parent`: seeing it, and owning it when it is locked. */
+  private requireParent(parent: PageRow, actor: PageActor): void {
+    const res = this.resource(parent);
+    this.ctx.access.require(actor, 'page.read', res);
+    if (parent.locked) this.ctx.access.require(actor, 'page.update', res);
   }
 
   /** The page as Create Subpage answers it, plus its cards, children and who it is shared with. */
@@ -119,18 +124,15 @@ export class PagesStore {
 
   createSubpage(input: { parentPageId: number; title: string; hasLayout: boolean }, actor: PageActor): Record<string, unknown> {
     const parent = this.row(input.parentPageId);
-    if (!this.canView(parent, actor)) throw forbidden(`User ${actor.id} has no access to page ${parent.id}`);
-    if (!actor.admin && actor.participant) throw forbidden(`User ${actor.id} (Participant) may not create pages`);
-    if (!actor.admin && parent.locked && parent.ownerId !== actor.id) {
-      throw forbidden(`Page ${parent.id} is locked: only its owner or an admin may add subpages`);
-    }
+    this.ctx.access.require(actor, 'page.create');
+    this.requireParent(parent, actor);
     const taken = this.titleTaken(parent.id, input.title);
     if (taken) throw conflict(`Page ${parent.id} already has a subpage titled '${taken.title}' (id ${taken.id})`);
     const id = this.ctx.ids.numeric();
     const now = this.ctx.clock.nowMs();
     this.ctx.orm
       .insert(pages)
-      .values({ id, parentId: parent.id, title: input.title, ownerId: actor.id, hasLayout: input.hasLayout, created: now, modified: now })
+      .values({ id, parentId: parent.id, title: input.title, ownerId: actor.userId, hasLayout: input.hasLayout, created: now, modified: now })
       .run();
     return this.get(id);
   }
@@ -139,14 +141,8 @@ export class PagesStore {
   bulkMove(pageIds: number[], parentPageId: number, actor: PageActor): Record<string, unknown>[] {
     const parent = this.row(parentPageId);
     const moving = pageIds.map((id) => this.row(id));
-    if (!actor.admin) {
-      if (actor.participant) throw forbidden(`User ${actor.id} (Participant) may not move pages`);
-      if (!this.canView(parent, actor) || (parent.locked && parent.ownerId !== actor.id)) {
-        throw forbidden(`User ${actor.id} may not add pages under page ${parent.id}`);
-      }
-      const notOwned = moving.find((p) => p.ownerId !== actor.id);
-      if (notOwned) throw forbidden(`User ${actor.id} does not own page ${notOwned.id}: only its owner or an admin may move it`);
-    }
+    this.requireParent(parent, actor);
+    for (const p of moving) this.ctx.access.require(actor, 'page.update', this.resource(p));
     // no page may become its own ancestor
     const ancestors = new Set<number>();
     for (let p: PageRow | undefined = parent; p; p = p.parentId === null ? undefined : this.find(p.parentId)) {
@@ -176,9 +172,7 @@ export class PagesStore {
     const p = this.row(pageId);
     const user = this.ctx.orm.select({ id: users.id }).from(users).where(eq(users.id, userId)).get();
     if (!user) throw notFound(`User ${userId} not found`);
-    if (!actor.admin && p.ownerId !== actor.id && actor.id !== userId) {
-      throw forbidden(`User ${actor.id} may not change who page ${pageId} is shared with`);
-    }
+    if (actor.userId !== userId) this.ctx.access.require(actor, 'page.update', this.resource(p));
     if (p.ownerId === userId) throw conflict(`User ${userId} owns page ${pageId}; an owner's access cannot be revoked`);
     const had = this.ctx.orm
       .delete(pageAccess)

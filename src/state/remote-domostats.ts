@@ -1,6 +1,7 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { executorApplications, executorJobs } from '../../db/schema/index.js';
-import { badRequest, forbidden, notFound } from '../http/errors.js';
+import { badRequest, notFound } from '../http/errors.js';
+import type { Principal } from '../access/principal.js';
 import type { StoreContext } from './context.js';
 
 export interface DomostatsSeed {
@@ -41,8 +42,8 @@ export class RemoteDomostatsStore {
   }
 
   /** Replaces a job with the document sent (its jobId must be the path's). */
-  updateJob(applicationId: string, jobId: string, job: Record<string, unknown>, actor: { id: number; roleId: number }): void {
-    if (actor.roleId !== 1) throw forbidden('Updating Remote DomoStats jobs needs the Admin role');
+  updateJob(applicationId: string, jobId: string, job: Record<string, unknown>, actor: Principal): void {
+    this.ctx.access.require(actor, 'domostats.manage');
     this.application(applicationId);
     const row = this.ctx.orm.select().from(executorJobs).where(eq(executorJobs.jobId, jobId)).get();
     if (!row || row.applicationId !== applicationId) throw notFound(`Job ${jobId} not found in application ${applicationId}`);
@@ -51,7 +52,7 @@ export class RemoteDomostatsStore {
     }
     this.ctx.orm
       .update(executorJobs)
-      .set({ job: { ...job, jobId }, modified: this.ctx.clock.nowMs(), modifiedBy: actor.id })
+      .set({ job: { ...job, jobId }, modified: this.ctx.clock.nowMs(), modifiedBy: actor.userId })
       .where(eq(executorJobs.jobId, jobId))
       .run();
   }

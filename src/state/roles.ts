@@ -1,5 +1,6 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { roleAuthorities, roles } from '../../db/schema/index.js';
+import type { Principal } from '../access/principal.js';
 import { conflict, forbidden, notFound } from '../http/errors.js';
 import type { StoreContext } from './context.js';
 
@@ -59,39 +60,48 @@ export class RolesStore {
       .map((r) => r.a);
   }
 
-  /** Creates a role with a copy of an existing role's authorities. */
-  createFrom(input: { name: string; description: string; fromRoleId: number }): RoleView {
-    const source = this.authorities(input.fromRoleId);
+  /**
+   * Creates a role as `p` (role managers), with a copy of `fromRoleId`'s authorities, or none when no
+   * source role is given (as Domo does). It may hold no authority `p` lacks.
+   */
+  create(p: Principal, input: { name: string; description?: string; fromRoleId?: number }): RoleView {
+    this.ctx.access.require(p, 'role.create');
+    const source = input.fromRoleId === undefined ? [] : this.authorities(input.fromRoleId);
+    this.ctx.access.requireRoleAuthorities(p, null, source);
     this.assertNameFree(input.name);
     const now = this.ctx.clock.nowMs();
     const id = this.ctx.ids.numeric();
     this.ctx.sqlite.transaction(() => {
-      this.ctx.orm.insert(roles).values({ id, name: input.name, description: input.description, created: now, modified: now }).run();
+      this.ctx.orm.insert(roles).values({ id, name: input.name, description: input.description ?? '', created: now, modified: now }).run();
       if (source.length) this.ctx.orm.insert(roleAuthorities).values(source.map((a) => ({ roleId: id, authority: a }))).run();
     })();
     return this.get(id);
   }
 
-  /** Replaces the authority list. */
-  setAuthorities(id: number, list: string[]): void {
+  /** Replaces the authority list as `p` (role managers; no authority `p` lacks; admins stay admins). */
+  setAuthorities(p: Principal, id: number, list: string[]): void {
     this.get(id);
     const unique = [...new Set(list)];
+    this.ctx.access.requireRoleAuthorities(p, id, unique);
     this.ctx.sqlite.transaction(() => {
       this.ctx.orm.delete(roleAuthorities).where(eq(roleAuthorities.roleId, id)).run();
       if (unique.length) this.ctx.orm.insert(roleAuthorities).values(unique.map((a) => ({ roleId: id, authority: a }))).run();
       this.ctx.orm.update(roles).set({ modified: this.ctx.clock.nowMs() }).where(eq(roles.id, id)).run();
     })();
+    this.ctx.access.invalidate();
   }
 
   /** Domo refuses to delete its system roles and roles that still have users. */
-  delete(id: number): void {
+  delete(p: Principal, id: number): void {
     const role = this.get(id);
+    this.ctx.access.require(p, 'role.delete', { type: 'role', id });
     const sys = this.ctx.orm.select({ system: roles.system }).from(roles).where(eq(roles.id, id)).get();
     if (sys?.system) throw forbidden(`Role ${id} (${role.name}) is a system role and cannot be deleted`);
     if (role.userCount > 0) {
       throw conflict(`Role ${id} (${role.name}) still has ${role.userCount} user(s); assign them another role first`);
     }
     this.ctx.orm.delete(roles).where(eq(roles.id, id)).run();
+    this.ctx.access.invalidate();
   }
 
   seed(list: RoleSeed[]): void {

@@ -1,6 +1,5 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import {
-  groupMembers,
   groups,
   reportHistory,
   reportSchedules,
@@ -14,6 +13,9 @@ import { defaultStages, finishesAt, stageAt } from '../engines/jobs.js';
 import { nextRunAfter } from '../engines/report-schedule.js';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors.js';
 import type { CardsStore } from './cards.js';
+import type { Principal } from '../access/principal.js';
+import type { Resource } from '../access/resources.js';
+import type { CardContentStore } from './card-content.js';
 import type { StoreContext } from './context.js';
 import type { DatasetsStore } from './datasets.js';
 import type { OutboxStore } from './outbox.js';
@@ -21,11 +23,8 @@ import type { OutboxStore } from './outbox.js';
 export type ScheduleRow = typeof reportSchedules.$inferSelect;
 export type HistoryRow = typeof reportHistory.$inferSelect;
 
-/** Who is asking. */
-export interface ReportActor {
-  id: number;
-  admin: boolean;
-}
+/** Who is asking: the request's principal. */
+export type ReportActor = Principal;
 
 export interface ScheduleFields {
   frequency?: string;
@@ -110,7 +109,7 @@ export class ScheduledReportsStore {
 
   constructor(
     private readonly ctx: StoreContext,
-    private readonly deps: { cards: CardsStore; datasets: DatasetsStore; outbox: OutboxStore },
+    private readonly deps: { cards: CardsStore; cardContent: CardContentStore; datasets: DatasetsStore; outbox: OutboxStore },
   ) {
     this.stopListening = ctx.clock.onChange(() => {
       if (!ctx.sqlite.open) return;
@@ -143,24 +142,34 @@ export class ScheduledReportsStore {
     return s;
   }
 
-  /** The schedule if the actor may see it: owner, recipient or admin. */
+  /** A schedule as the access policy sees it: its owner, and RECIPIENT when `actor` receives it. */
+  private resource(s: ScheduleRow, actor: ReportActor): Resource {
+    const email = this.userEmail(actor.userId);
+    const receives = this.resolve(s.recipients).some((r) => r.userId === actor.userId || (email !== undefined && r.emailAddress.toLowerCase() === email));
+    return { type: 'schedule', id: s.id, name: s.title, ownerIds: [s.ownerId], grants: receives ? [{ type: 'USER', id: actor.userId, perms: ['RECIPIENT'] }] : [] };
+  }
+
+  /** Sees every user's schedules and history (content admins). */
+  private seesAll(actor: ReportActor): boolean {
+    return this.ctx.access.isContentAdmin(actor);
+  }
+
+  /** The schedule if the actor may see it: owner, recipient or content admin. */
   private visible(id: number, actor: ReportActor): ScheduleRow {
     const s = this.row(id);
-    if (!this.canSee(s, actor)) throw forbidden(`User ${actor.id} may not see report schedule ${id}`);
+    this.ctx.access.require(actor, 'schedule.read', this.resource(s, actor));
     return s;
   }
 
-  /** The schedule if the actor may change it: owner or admin. */
+  /** The schedule if the actor may change it: owner or content admin (with report.schedule). */
   private owned(id: number, actor: ReportActor): ScheduleRow {
     const s = this.row(id);
-    if (!actor.admin && s.ownerId !== actor.id) throw forbidden(`Only the owner of report schedule ${id} (user ${s.ownerId}) or an admin may change it`);
+    this.ctx.access.require(actor, 'schedule.update', this.resource(s, actor));
     return s;
   }
 
   private canSee(s: ScheduleRow, actor: ReportActor): boolean {
-    if (actor.admin || s.ownerId === actor.id) return true;
-    const email = this.userEmail(actor.id);
-    return this.resolve(s.recipients).some((r) => r.userId === actor.id || (email !== undefined && r.emailAddress.toLowerCase() === email));
+    return this.ctx.access.can(actor, 'schedule.read', this.resource(s, actor));
   }
 
   get(id: number, actor: ReportActor): Record<string, unknown> {
@@ -205,7 +214,7 @@ export class ScheduledReportsStore {
       .where(and(eq(reportSchedules.resourceType, resourceType), eq(reportSchedules.resourceId, resourceId)))
       .orderBy(asc(reportSchedules.id))
       .all()
-      .filter((s) => (showAll ? this.canSee(s, actor) : s.ownerId === actor.id))
+      .filter((s) => (showAll ? this.canSee(s, actor) : s.ownerId === actor.userId))
       .map((s) => this.view(s, actor));
   }
 
@@ -227,7 +236,7 @@ export class ScheduledReportsStore {
   misconfigured(q: { limit: number; skip: number }, actor: ReportActor): Array<Record<string, unknown>> {
     const out: Array<Record<string, unknown>> = [];
     for (const s of this.ctx.orm.select().from(reportSchedules).orderBy(asc(reportSchedules.id)).all()) {
-      if (!actor.admin && s.ownerId !== actor.id) continue;
+      if (!this.seesAll(actor) && s.ownerId !== actor.userId) continue;
       const problems = this.problems(s);
       if (problems.length) out.push({ ...this.view(s, actor), active: false, problems });
     }
@@ -251,7 +260,8 @@ export class ScheduledReportsStore {
   }
 
   create(input: CreateScheduleInput, actor: ReportActor): Record<string, unknown> {
-    const id = this.insert({ ...input, id: this.ctx.ids.numeric(), ownerId: actor.id });
+    this.ctx.access.require(actor, 'schedule.create');
+    const id = this.insert({ ...input, id: this.ctx.ids.numeric(), ownerId: actor.userId });
     return this.view(this.row(id), actor);
   }
 
@@ -313,7 +323,7 @@ export class ScheduledReportsStore {
   }
 
   setEmailsEnabled(enabled: boolean, actor: ReportActor): void {
-    if (!actor.admin) throw forbidden('Only an admin may turn scheduled report emails on or off');
+    this.ctx.access.require(actor, 'reports.settings');
     this.ctx.orm
       .insert(reportSettings)
       .values({ key: 'emailsEnabled', value: enabled })
@@ -324,11 +334,11 @@ export class ScheduledReportsStore {
   /** The caller stops getting this schedule's emails. */
   unsubscribe(id: number, actor: ReportActor): void {
     const s = this.visible(id, actor);
-    const email = this.userEmail(actor.id);
-    if (!email) throw notFound(`User ${actor.id} not found`);
+    const email = this.userEmail(actor.userId);
+    if (!email) throw notFound(`User ${actor.userId} not found`);
     this.ctx.orm
       .insert(reportUnsubscribes)
-      .values({ scheduleId: s.id, email, userId: actor.id, at: this.ctx.clock.nowMs() })
+      .values({ scheduleId: s.id, email, userId: actor.userId, at: this.ctx.clock.nowMs() })
       .onConflictDoNothing()
       .run();
   }
@@ -341,16 +351,16 @@ export class ScheduledReportsStore {
       return { email, userId: q.userId };
     }
     if (q.emailId !== undefined) return { email: q.emailId.trim().toLowerCase(), userId: this.userByEmail(q.emailId)?.id ?? null };
-    const email = this.userEmail(actor.id);
-    if (!email) throw notFound(`User ${actor.id} not found`);
-    return { email, userId: actor.id };
+    const email = this.userEmail(actor.userId);
+    if (!email) throw notFound(`User ${actor.userId} not found`);
+    return { email, userId: actor.userId };
   }
 
   /** Resubscribes a recipient: the caller themself, or anyone when the caller owns the schedule or is an admin. */
   resubscribe(id: number, q: { userId?: number; emailId?: string }, actor: ReportActor): void {
     const s = this.visible(id, actor);
     const w = this.who(q, actor);
-    if (w.userId !== actor.id && !actor.admin && s.ownerId !== actor.id) {
+    if (w.userId !== actor.userId && !this.ctx.access.can(actor, 'schedule.update', this.resource(s, actor))) {
       throw forbidden(`Only the owner of report schedule ${id} or an admin may resubscribe someone else`);
     }
     this.ctx.orm.delete(reportUnsubscribes).where(and(eq(reportUnsubscribes.scheduleId, id), eq(reportUnsubscribes.email, w.email))).run();
@@ -467,7 +477,7 @@ export class ScheduledReportsStore {
       .where(and(eq(reportHistory.status, 'failed'), sql`${reportHistory.startTime} between ${start} and ${end}`))
       .orderBy(asc(reportHistory.id))
       .all()
-      .filter((h) => actor.admin || h.ownerId === actor.id);
+      .filter((h) => this.seesAll(actor) || h.ownerId === actor.userId);
     return this.ctx.sqlite.transaction(() =>
       failed.flatMap((h) => {
         const s = this.find(h.scheduleId);
@@ -538,7 +548,12 @@ export class ScheduledReportsStore {
     const lines = [`${s.title}`, `${s.resourceType} ${s.resourceId}: ${h.resourceName}`];
     if (s.resourceType === 'CARD') {
       const card = this.deps.cards.find(Number(s.resourceId));
-      if (card) lines.push(String(this.renderCard(card.id).summaryNumberLabel) + ': ' + String(this.renderCard(card.id).summaryNumberValue));
+      if (card) {
+        // a send renders as the schedule's owner sees the card
+        const owner = this.ctx.orm.select().from(users).where(eq(users.id, s.ownerId)).get();
+        const rendered = owner ? this.renderCard(card.id, this.ctx.access.principal(owner, 'system')) : null;
+        if (rendered) lines.push(`${String(rendered.summaryNumberLabel)}: ${String(rendered.summaryNumberValue)}`);
+      }
     }
     if (h.emailParams && Object.keys(h.emailParams).length) lines.push(`Parameters: ${JSON.stringify(h.emailParams)}`);
     lines.push(`Unsubscribe: /api/content/v1/reportschedules/${s.id}/unsubscribe`);
@@ -556,7 +571,7 @@ export class ScheduledReportsStore {
   historyGet(id: number, actor: ReportActor): Record<string, unknown> {
     this.settle();
     const h = this.historyRow(id);
-    if (!actor.admin && h.ownerId !== actor.id) throw forbidden(`User ${actor.id} may not see report history entry ${id}`);
+    if (!this.seesAll(actor) && h.ownerId !== actor.userId) throw forbidden(`User ${actor.userId} may not see report history entry ${id}: only its owner or a content admin (content.admin) may`);
     return this.historyView(h, true);
   }
 
@@ -586,7 +601,7 @@ export class ScheduledReportsStore {
       .select()
       .from(reportHistory)
       .all()
-      .filter((h) => all || h.ownerId === actor.id)
+      .filter((h) => all || h.ownerId === actor.userId)
       .filter((h) => h.startTime >= since)
       .filter((h) => !c.includeTitleClause || !c.titleSearchText || h.reportTitle.toLowerCase().includes(c.titleSearchText.toLowerCase()))
       .filter((h) => !c.includeStatusClause || !c.status || h.status.toLowerCase() === c.status.toLowerCase())
@@ -643,13 +658,14 @@ export class ScheduledReportsStore {
 
   // ------------------------------------------------------------------ card rendering
 
-  /** card-email-data: each card rendered from its dataset's current rows, keyed by card id. */
-  cardEmailData(cardIds: number[]): Record<string, Record<string, unknown>> {
-    cardIds.forEach((id) => this.deps.cards.get(id));
-    return Object.fromEntries(cardIds.map((id) => [String(id), this.renderCard(id)]));
+  /** card-email-data: each card rendered from its dataset's current rows as `actor` may see them, keyed by card id. */
+  cardEmailData(cardIds: number[], actor: ReportActor): Record<string, Record<string, unknown>> {
+    for (const id of cardIds) this.ctx.access.require(actor, 'card.read', this.deps.cardContent.resource(this.deps.cards.get(id), actor));
+    return Object.fromEntries(cardIds.map((id) => [String(id), this.renderCard(id, actor)]));
   }
 
-  private renderCard(cardId: number): Record<string, unknown> {
+  /** A card's email rendering; the caller has decided `viewer` may see the card (its rows are read through it). */
+  private renderCard(cardId: number, viewer: ReportActor): Record<string, unknown> {
     const card = this.deps.cards.get(cardId);
     let label = 'Rows';
     let value = 0;
@@ -658,7 +674,7 @@ export class ScheduledReportsStore {
     let rowCount = 0;
     if (this.deps.datasets.find(card.datasourceId)) {
       try {
-        const t = this.deps.datasets.queryTarget(card.datasourceId, { id: card.ownerId, admin: true });
+        const t = this.deps.datasets.queryTarget(card.datasourceId, viewer, true);
         columns = t.columns.map((c) => c.name);
         const numeric = [...t.columns].reverse().find((c) => ['LONG', 'DOUBLE', 'DECIMAL'].includes(String(c.type)));
         const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -711,7 +727,7 @@ export class ScheduledReportsStore {
       type: s.type,
       ownerId: s.ownerId,
       embedViewId: s.embedViewId,
-      owner: s.ownerId === actor.id,
+      owner: s.ownerId === actor.userId,
       cardCount: res.cardCount,
       recipientCount: recipients.length,
       cardId: s.cardId,
@@ -737,7 +753,7 @@ export class ScheduledReportsStore {
       .from(reportSchedules)
       .orderBy(asc(reportSchedules.id))
       .all()
-      .filter((s) => (all ? true : s.ownerId === actor.id));
+      .filter((s) => (all ? true : s.ownerId === actor.userId));
   }
 
   /** filter=USER: the caller's own; ALL (or ADMIN): everyone's, for admins only. */
@@ -745,7 +761,7 @@ export class ScheduledReportsStore {
     const f = filter.toUpperCase();
     if (f === 'USER') return false;
     if (f === 'ALL' || f === 'ADMIN') {
-      if (!actor.admin) throw forbidden(`filter=${filter} needs an admin`);
+      if (!this.seesAll(actor)) throw forbidden(`filter=${filter} needs content.admin (user ${actor.userId} lacks it)`);
       return true;
     }
     throw badRequest(`Unknown filter '${filter}' (USER, ALL)`, [{ path: 'query.filter', message: 'Expected USER or ALL' }]);
@@ -810,8 +826,7 @@ export class ScheduledReportsStore {
       const t = r.type.toUpperCase();
       if (t === 'USER') addUser(Number(r.value));
       else if (t === 'GROUP') {
-        const members = this.ctx.orm.select({ id: groupMembers.userId }).from(groupMembers).where(eq(groupMembers.groupId, Number(r.value))).all();
-        members.sort((a, b) => a.id - b.id).forEach((m) => addUser(m.id));
+        this.ctx.access.memberIdsOf(Number(r.value)).forEach((m) => addUser(m));
       } else {
         const u = this.userByEmail(r.value);
         const key = r.value.trim().toLowerCase();

@@ -1,8 +1,9 @@
 import { asc, eq } from 'drizzle-orm';
-import { accounts, cards, datasets, groups, pageAccess, pages, users } from '../../db/schema/index.js';
+import { accounts, cards, datasets, groups, pages, users } from '../../db/schema/index.js';
 import { badRequest } from '../http/errors.js';
 import type { StoreContext } from './context.js';
 import type { DatasetsStore } from './datasets.js';
+import type { PagesStore } from './pages.js';
 import type { Caller } from './task-center.js';
 
 /** One searchable object: its response fields plus the flat fields filters and sorts read. */
@@ -50,6 +51,7 @@ export class SearchStore {
   constructor(
     private readonly ctx: StoreContext,
     private readonly datasets: DatasetsStore,
+    private readonly pages: PagesStore,
   ) {}
 
   private docs(entities: Set<string>, user: Caller): Doc[] {
@@ -67,15 +69,14 @@ export class SearchStore {
     if (entities.has('group')) for (const g of this.ctx.orm.select().from(groups).orderBy(asc(groups.id)).all()) doc('group', g.id, g.name, g.description, g.creatorId, g.created, g.created, { type: g.type });
     if (entities.has('dataset')) {
       for (const d of this.ctx.orm.select().from(datasets).orderBy(asc(datasets.id)).all()) {
-        if (this.datasets.levelOf(d, { id: user.id, admin: user.roleId === 1 }) === 0) continue;
+        if (!this.datasets.allows(d, user, 'read')) continue;
         doc('dataset', d.id, d.name, d.description, d.ownerId, d.created, d.lastUpdated, { data_provider_type: d.dataProviderType });
       }
     }
     if (entities.has('card')) for (const c of this.ctx.orm.select().from(cards).orderBy(asc(cards.id)).all()) doc('card', c.id, c.title, c.description, c.ownerId, c.created, c.modified, { type: c.type, chart_type: c.chartType, dataset_id: c.datasourceId });
     if (entities.has('page')) {
-      const shared = new Set(this.ctx.orm.select({ id: pageAccess.pageId }).from(pageAccess).where(eq(pageAccess.userId, user.id)).all().map((r) => r.id));
       for (const p of this.ctx.orm.select().from(pages).orderBy(asc(pages.id)).all()) {
-        if (user.roleId !== 1 && p.ownerId !== user.id && !shared.has(p.id)) continue;
+        if (!this.pages.canView(p, user)) continue;
         doc('page', p.id, p.title, '', p.ownerId, p.created, p.modified, { parent_id: p.parentId ?? null, locked: p.locked });
       }
     }
@@ -142,6 +143,7 @@ export class SearchStore {
   }
 
   query(q: SearchQuery, user: Caller) {
+    this.ctx.access.require(user, 'search.use');
     const requested = q.entityList.flat().map((e) => e.toLowerCase());
     const unknown = requested.filter((e) => !searchableEntities.includes(e) && !['dataflow', 'alert', 'app', 'beast_mode', 'connector', 'data_app', 'app_card'].includes(e));
     if (unknown.length) throw badRequest(`Unknown entity type(s): ${unknown.join(', ')}`, [{ path: 'body.entityList', message: `Unknown: ${unknown.join(', ')}` }]);

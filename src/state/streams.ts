@@ -81,6 +81,7 @@ export class StreamsStore {
 
   /** Creates a stream and its dataset (owned by the caller). */
   create(input: StreamInput, actor: Actor): Record<string, unknown> {
+    this.ctx.access.require(actor, 'dataset.create');
     this.assertAccount(input);
     const columns = validateColumns(input.dataSource.schema?.columns ?? input.schemaDefinition?.columns ?? [], 'body.dataSource.schema.columns');
     const id = this.ctx.ids.numeric();
@@ -89,7 +90,7 @@ export class StreamsStore {
         id: this.ctx.ids.uuid(),
         name: input.dataSource.name,
         description: input.dataSource.description ?? '',
-        ownerId: actor.id,
+        ownerId: actor.userId,
         dataProviderType: input.dataProvider.key,
         transportType: input.transport.type.toUpperCase(),
         streamId: id,
@@ -115,7 +116,7 @@ export class StreamsStore {
       this.datasets.setProperties(s.datasetId, { name: input.dataSource.name, description: input.dataSource.description }, actor);
       this.ctx.orm
         .update(streams)
-        .set({ ...this.definition(input, s.advancedScheduleJson), modifiedAt: this.ctx.clock.nowMs(), modifiedBy: actor.id })
+        .set({ ...this.definition(input, s.advancedScheduleJson), modifiedAt: this.ctx.clock.nowMs(), modifiedBy: actor.userId })
         .where(eq(streams.id, id))
         .run();
     })();
@@ -168,7 +169,7 @@ export class StreamsStore {
           updateMethod: s.updateMethod,
           startedAt: now,
           endsAt,
-          startedBy: actor.id,
+          startedBy: actor.userId,
           finalState,
           rowsInserted: rows,
           bytesInserted: bytes,

@@ -1,15 +1,14 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { groupMembers, groups, taskQueues, tasks, users, type PermissionEntry } from '../../db/schema/index.js';
-import { badRequest, conflict, forbidden, notFound } from '../http/errors.js';
+import { groups, taskQueues, tasks, users, type PermissionEntry } from '../../db/schema/index.js';
+import type { Principal } from '../access/principal.js';
+import type { Resource } from '../access/resources.js';
+import { badRequest, conflict, notFound } from '../http/errors.js';
 import type { ActivityStore } from './activity.js';
 import type { StoreContext } from './context.js';
 import type { OutboxStore } from './outbox.js';
 
-export interface Caller {
-  id: number;
-  roleId: number;
-  displayName: string;
-}
+/** Who is calling: the request's principal. */
+export type Caller = Principal;
 
 type QueueRow = typeof taskQueues.$inferSelect;
 type TaskRow = typeof tasks.$inferSelect;
@@ -80,7 +79,6 @@ const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms)
 const idStr = (n: number | null | undefined) => (n == null ? null : String(n));
 
 /** Permissions that let a user change the queue's permissions. */
-const managePermissions = ['ADMIN', 'SHARE'];
 
 function typeOk(type: string, v: unknown): boolean {
   switch (type.toLowerCase()) {
@@ -112,26 +110,13 @@ export class TaskCenterStore {
 
   // ------------------------------------------------------------------ access
 
-  private groupIdsOf(userId: number): Set<string> {
-    return new Set(
-      this.ctx.orm.select({ id: groupMembers.groupId }).from(groupMembers).where(eq(groupMembers.userId, userId)).all().map((r) => String(r.id)),
-    );
-  }
-
-  /** The permissions a user holds on a queue (admins and the owner hold all). */
-  private permissionsOf(q: QueueRow, user: Caller): Set<string> | 'ALL' {
-    if (user.roleId === 1 || q.owner === user.id) return 'ALL';
-    const gids = this.groupIdsOf(user.id);
-    const out = new Set<string>();
-    for (const p of q.permissions) {
-      if ((p.type === 'USER' && p.id === String(user.id)) || (p.type === 'GROUP' && gids.has(p.id))) p.permissions.forEach((x) => out.add(x));
-    }
-    return out;
+  /** A queue as the access policy sees it: its owner and its permission entries. */
+  private resource(q: QueueRow): Resource {
+    return { type: 'queue', id: q.id, name: q.name, ownerIds: [q.owner], grants: q.permissions.map((p) => ({ type: p.type, id: p.id, perms: p.permissions })) };
   }
 
   private canAccess(q: QueueRow, user: Caller): boolean {
-    const p = this.permissionsOf(q, user);
-    return p === 'ALL' || p.size > 0;
+    return this.ctx.access.can(user, 'queue.read', this.resource(q));
   }
 
   private queueRow(id: string): QueueRow {
@@ -140,15 +125,17 @@ export class TaskCenterStore {
     return q;
   }
 
-  /** The queue, if the user may see it: 404 when missing, 403 without access. */
-  private accessQueue(id: string, user: Caller): QueueRow {
+  /** The queue, if the user may do `action` on it: 404 when missing, 403 (why) otherwise. */
+  private accessQueue(id: string, user: Caller, action: 'queue.read' | 'queue.work' | 'queue.manage' = 'queue.read'): QueueRow {
     const q = this.queueRow(id);
-    if (!this.canAccess(q, user)) throw forbidden(`User ${user.id} has no access to queue ${id}`);
+    const res = this.resource(q);
+    if (action !== 'queue.read') this.ctx.access.require(user, 'queue.read', res);
+    this.ctx.access.require(user, action, res);
     return q;
   }
 
-  private taskRow(queueId: string, taskId: string, user: Caller): TaskRow {
-    this.accessQueue(queueId, user);
+  private taskRow(queueId: string, taskId: string, user: Caller, action: 'queue.read' | 'queue.work' = 'queue.read'): TaskRow {
+    this.accessQueue(queueId, user, action);
     const t = this.ctx.orm
       .select()
       .from(tasks)
@@ -236,17 +223,13 @@ export class TaskCenterStore {
 
   /** Replaces the listed principals' permissions (an empty list removes the principal). Returns the whole list. */
   setQueuePermissions(id: string, entries: PermissionEntry[], user: Caller): PermissionEntry[] {
-    const q = this.queueRow(id);
-    const mine = this.permissionsOf(q, user);
-    if (mine !== 'ALL' && !managePermissions.some((p) => mine.has(p))) {
-      throw forbidden(`User ${user.id} may not change the permissions of queue ${id} (needs ADMIN or SHARE)`);
-    }
+    const q = this.accessQueue(id, user, 'queue.manage');
     entries.forEach((e, i) => this.assertPrincipal(e, `body[${i}].id`));
     const next = q.permissions.filter((p) => !entries.some((e) => e.type === p.type && e.id === p.id));
     for (const e of entries) if (e.permissions.length) next.push({ id: e.id, type: e.type, name: e.name, permissions: [...new Set(e.permissions)] });
     this.ctx.sqlite.transaction(() => {
-      this.ctx.orm.update(taskQueues).set({ permissions: next, updatedBy: user.id, updatedOn: this.ctx.clock.nowMs() }).where(eq(taskQueues.id, id)).run();
-      this.activity.record({ userId: user.id, userName: user.displayName, actionType: 'SHARED', objectType: 'TASK_QUEUE', objectId: id, objectName: q.name });
+      this.ctx.orm.update(taskQueues).set({ permissions: next, updatedBy: user.userId, updatedOn: this.ctx.clock.nowMs() }).where(eq(taskQueues.id, id)).run();
+      this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'SHARED', objectType: 'TASK_QUEUE', objectId: id, objectName: q.name });
     })();
     return next;
   }
@@ -344,21 +327,21 @@ export class TaskCenterStore {
   }
 
   private assertNotLockedByOther(t: TaskRow, user: Caller): void {
-    if (t.lockedBy != null && t.lockedBy !== user.id && user.roleId !== 1) throw conflict(`Task ${t.id} is locked by user ${t.lockedBy}`);
+    if (t.lockedBy != null && t.lockedBy !== user.userId && !this.ctx.access.can(user, 'task.override')) throw conflict(`Task ${t.id} is locked by user ${t.lockedBy}`);
   }
 
   saveOutputs(queueId: string, taskId: string, values: Record<string, unknown>, user: Caller) {
-    const t = this.taskRow(queueId, taskId, user);
+    const t = this.taskRow(queueId, taskId, user, 'queue.work');
     this.assertOpen(t, 'edited');
     this.assertNotLockedByOther(t, user);
     const outputs = this.checkOutputs(t, values, false);
     const now = this.ctx.clock.nowMs();
-    this.ctx.orm.update(tasks).set({ outputVariables: outputs, lockedOn: now, lockedBy: user.id, updatedOn: now, updatedBy: user.id }).where(eq(tasks.id, taskId)).run();
+    this.ctx.orm.update(tasks).set({ outputVariables: outputs, lockedOn: now, lockedBy: user.userId, updatedOn: now, updatedBy: user.userId }).where(eq(tasks.id, taskId)).run();
     return this.getTask(queueId, taskId, user, false);
   }
 
   complete(queueId: string, taskId: string, version: number, values: Record<string, unknown>, user: Caller) {
-    const t = this.taskRow(queueId, taskId, user);
+    const t = this.taskRow(queueId, taskId, user, 'queue.work');
     this.assertOpen(t, 'completed');
     if (t.version !== version) throw conflict(`Task ${taskId} is at version ${t.version}, not ${version}: read it again and retry`);
     this.assertNotLockedByOther(t, user);
@@ -367,31 +350,31 @@ export class TaskCenterStore {
     this.ctx.sqlite.transaction(() => {
       this.ctx.orm
         .update(tasks)
-        .set({ status: 'COMPLETED', version: t.version + 1, outputVariables: outputs, completedOn: now, completedBy: user.id, lockedOn: null, lockedBy: null, updatedOn: now, updatedBy: user.id })
+        .set({ status: 'COMPLETED', version: t.version + 1, outputVariables: outputs, completedOn: now, completedBy: user.userId, lockedOn: null, lockedBy: null, updatedOn: now, updatedBy: user.userId })
         .where(eq(tasks.id, taskId))
         .run();
-      this.activity.record({ userId: user.id, userName: user.displayName, actionType: 'COMPLETED', objectType: 'TASK', objectId: taskId });
+      this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'COMPLETED', objectType: 'TASK', objectId: taskId });
     })();
     return this.getTask(queueId, taskId, user, false);
   }
 
   move(queueId: string, taskId: string, targetQueueId: string, user: Caller) {
-    const t = this.taskRow(queueId, taskId, user);
-    const target = this.accessQueue(targetQueueId, user);
+    const t = this.taskRow(queueId, taskId, user, 'queue.work');
+    const target = this.accessQueue(targetQueueId, user, 'queue.work');
     if (target.id === t.queueId) throw badRequest(`Task ${taskId} is already in queue ${targetQueueId}`, [{ path: 'query.targetQueueId', message: 'Same queue' }]);
     if (!target.active || target.archived) throw conflict(`Queue ${targetQueueId} is not active`);
     this.assertOpen(t, 'moved');
     const now = this.ctx.clock.nowMs();
     this.ctx.sqlite.transaction(() => {
-      this.ctx.orm.update(tasks).set({ queueId: targetQueueId, version: t.version + 1, updatedOn: now, updatedBy: user.id }).where(eq(tasks.id, taskId)).run();
-      this.activity.record({ userId: user.id, userName: user.displayName, actionType: 'MOVED', objectType: 'TASK', objectId: taskId, additionalComment: `${user.displayName} moved task ${taskId} to queue '${target.name}'.` });
+      this.ctx.orm.update(tasks).set({ queueId: targetQueueId, version: t.version + 1, updatedOn: now, updatedBy: user.userId }).where(eq(tasks.id, taskId)).run();
+      this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'MOVED', objectType: 'TASK', objectId: taskId, additionalComment: `${user.displayName} moved task ${taskId} to queue '${target.name}'.` });
     })();
     return this.getTask(targetQueueId, taskId, user, false);
   }
 
   /** Assigns the path's task (and any others listed in tasksId, same queue) to a user or group. */
   assign(queueId: string, taskId: string, input: { tasksId: string[]; type: 'USER' | 'GROUP'; userId: number }, user: Caller) {
-    const all = [...new Set([taskId, ...input.tasksId])].map((id) => this.taskRow(queueId, id, user));
+    const all = [...new Set([taskId, ...input.tasksId])].map((id) => this.taskRow(queueId, id, user, 'queue.work'));
     all.forEach((t) => this.assertOpen(t, 'assigned'));
     let assigneeName: string;
     let email: string | null = null;
@@ -410,10 +393,10 @@ export class TaskCenterStore {
       for (const t of all) {
         this.ctx.orm
           .update(tasks)
-          .set({ assignedTo: input.userId, assigneeType: input.type, assignedOn: now, assignedBy: user.id, lockedOn: null, lockedBy: null, version: t.version + 1, updatedOn: now, updatedBy: user.id })
+          .set({ assignedTo: input.userId, assigneeType: input.type, assignedOn: now, assignedBy: user.userId, lockedOn: null, lockedBy: null, version: t.version + 1, updatedOn: now, updatedBy: user.userId })
           .where(eq(tasks.id, t.id))
           .run();
-        this.activity.record({ userId: user.id, userName: user.displayName, actionType: 'ASSIGNED', objectType: 'TASK', objectId: t.id, additionalComment: `${user.displayName} assigned task ${t.id} to ${assigneeName}.` });
+        this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'ASSIGNED', objectType: 'TASK', objectId: t.id, additionalComment: `${user.displayName} assigned task ${t.id} to ${assigneeName}.` });
       }
       if (email) {
         this.outbox.send({
@@ -429,12 +412,12 @@ export class TaskCenterStore {
   }
 
   void(queueId: string, taskId: string, user: Caller) {
-    const t = this.taskRow(queueId, taskId, user);
+    const t = this.taskRow(queueId, taskId, user, 'queue.work');
     this.assertOpen(t, 'voided');
     const now = this.ctx.clock.nowMs();
     this.ctx.sqlite.transaction(() => {
-      this.ctx.orm.update(tasks).set({ status: 'VOIDED', version: t.version + 1, lockedOn: null, lockedBy: null, updatedOn: now, updatedBy: user.id }).where(eq(tasks.id, taskId)).run();
-      this.activity.record({ userId: user.id, userName: user.displayName, actionType: 'VOIDED', objectType: 'TASK', objectId: taskId });
+      this.ctx.orm.update(tasks).set({ status: 'VOIDED', version: t.version + 1, lockedOn: null, lockedBy: null, updatedOn: now, updatedBy: user.userId }).where(eq(tasks.id, taskId)).run();
+      this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'VOIDED', objectType: 'TASK', objectId: taskId });
     })();
     return this.getTask(queueId, taskId, user, false);
   }

@@ -1,5 +1,6 @@
-import { asc, eq, sql } from 'drizzle-orm';
-import { groupMembers, groups, roles, tokens, users } from '../../db/schema/index.js';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { groups, roles, tokens, users } from '../../db/schema/index.js';
+import type { Principal } from '../access/principal.js';
 import { badRequest, conflict, notFound } from '../http/errors.js';
 import type { StoreContext } from './context.js';
 
@@ -40,7 +41,7 @@ export class UsersStore {
   private readonly byIdStmt;
   private readonly byTokenStmt;
   private readonly nameStmt;
-  private readonly tokenCache = new Map<string, UserRecord | null>();
+  private readonly tokenCache = new Map<string, { user: UserRecord; kind: string } | null>();
 
   constructor(private readonly ctx: StoreContext) {
     // the hot path (every GET of a user) uses a plain prepared statement with the columns aliased to the record's names
@@ -51,7 +52,7 @@ export class UsersStore {
     );
     this.nameStmt = ctx.sqlite.prepare('select display_name from users where id = ?').pluck();
     this.byTokenStmt = ctx.orm
-      .select({ user: users })
+      .select({ user: users, kind: tokens.kind })
       .from(tokens)
       .innerJoin(users, eq(users.id, tokens.userId))
       .where(eq(tokens.token, sql.placeholder('token')))
@@ -72,10 +73,10 @@ export class UsersStore {
    * The user a developer or session token belongs to. Every request asks this, so answers are cached;
    * any write to users or tokens (all through this store) clears the cache.
    */
-  byToken(token: string): UserRecord | undefined {
+  byToken(token: string): { user: UserRecord; kind: string } | undefined {
     let hit = this.tokenCache.get(token);
     if (hit === undefined) {
-      hit = this.byTokenStmt.get({ token })?.user ?? null;
+      hit = this.byTokenStmt.get({ token }) ?? null;
       if (this.tokenCache.size > 10_000) this.tokenCache.clear();
       this.tokenCache.set(token, hit);
     }
@@ -88,8 +89,11 @@ export class UsersStore {
     return { users: rows, total };
   }
 
-  create(input: UserInput & { displayName: string; emailAddress: string; roleId: number }, id = this.ctx.ids.numeric()): UserRecord {
+  /** Creates a user as `p` (user managers only; the role may hold no authority `p` lacks). */
+  create(p: Principal, input: UserInput & { displayName: string; emailAddress: string; roleId: number }, id = this.ctx.ids.numeric()): UserRecord {
+    this.ctx.access.require(p, 'user.create');
     this.assertRole(input.roleId);
+    this.ctx.access.requireRoleAssignment(p, null, null, input.roleId);
     this.assertEmailFree(input.emailAddress);
     const now = this.ctx.clock.nowMs();
     this.ctx.orm
@@ -99,10 +103,20 @@ export class UsersStore {
     return this.get(id);
   }
 
-  update(id: number, patch: UserInput): UserRecord {
-    this.tokenCache.clear();
+  /**
+   * Changes a user as `p`: profile fields for themselves or a user manager; the role only through a user
+   * manager, never upwards for oneself, never away from the last administrator.
+   */
+  update(p: Principal, id: number, patch: UserInput): UserRecord {
     const current = this.get(id);
-    if (patch.roleId !== undefined) this.assertRole(patch.roleId);
+    const { roleId, ...profile } = patch;
+    if (Object.values(profile).some((v) => v !== undefined)) this.ctx.access.require(p, 'user.update', { type: 'user', id, ownerIds: [id] });
+    if (roleId !== undefined) {
+      this.assertRole(roleId);
+      this.ctx.access.requireRoleAssignment(p, id, current.roleId, roleId);
+    }
+    this.tokenCache.clear();
+    this.ctx.access.invalidate();
     if (patch.emailAddress !== undefined && patch.emailAddress.toLowerCase() !== current.emailAddress.toLowerCase()) {
       this.assertEmailFree(patch.emailAddress);
     }
@@ -110,21 +124,19 @@ export class UsersStore {
     return this.get(id);
   }
 
-  /** Deletes a user; their group memberships and tokens go with them (foreign keys cascade). */
-  delete(id: number): void {
+  /** Deletes a user as `p` (not themselves, not the last administrator); memberships and tokens go too. */
+  delete(p: Principal, id: number): void {
+    const target = this.get(id);
+    this.ctx.access.requireUserDelete(p, target);
     this.tokenCache.clear();
-    this.get(id);
     this.ctx.orm.delete(users).where(eq(users.id, id)).run();
+    this.ctx.access.invalidate();
   }
 
   groupsOf(id: number): Array<{ id: number; name: string }> {
-    return this.ctx.orm
-      .select({ id: groups.id, name: groups.name })
-      .from(groupMembers)
-      .innerJoin(groups, eq(groups.id, groupMembers.groupId))
-      .where(eq(groupMembers.userId, id))
-      .orderBy(asc(groups.id))
-      .all();
+    const ids = this.ctx.access.groupIdsOf(id);
+    if (!ids.length) return [];
+    return this.ctx.orm.select({ id: groups.id, name: groups.name }).from(groups).where(inArray(groups.id, [...ids])).orderBy(asc(groups.id)).all();
   }
 
   addToken(userId: number, token: string, kind = 'developer'): void {

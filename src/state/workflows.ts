@@ -1,10 +1,11 @@
 import { eq } from 'drizzle-orm';
-import { groupMembers, groups, users, workflowInstances, workflowModels, type PermissionEntry, type WorkflowModelVersion } from '../../db/schema/index.js';
+import { groups, users, workflowInstances, workflowModels, type PermissionEntry, type WorkflowModelVersion } from '../../db/schema/index.js';
 import { stageAt, type Stage } from '../engines/jobs.js';
-import { badRequest, conflict, forbidden, notFound } from '../http/errors.js';
+import { badRequest, conflict, notFound } from '../http/errors.js';
 import type { ActivityStore } from './activity.js';
 import type { StoreContext } from './context.js';
 import type { Caller } from './task-center.js';
+import type { Resource } from '../access/resources.js';
 
 export interface WorkflowModelSeed {
   id: string;
@@ -55,17 +56,15 @@ export class WorkflowsStore {
     return m;
   }
 
-  private permissionsOf(m: ModelRow, user: Caller): Set<string> | 'ALL' {
-    if (user.roleId === 1 || m.owner === user.id) return 'ALL';
-    const gids = new Set(this.ctx.orm.select({ id: groupMembers.groupId }).from(groupMembers).where(eq(groupMembers.userId, user.id)).all().map((r) => String(r.id)));
-    const out = new Set<string>();
-    for (const p of m.permissions) if ((p.type === 'USER' && p.id === String(user.id)) || (p.type === 'GROUP' && gids.has(p.id))) p.permissions.forEach((x) => out.add(x));
-    return out;
-  }
-
-  private need(m: ModelRow, user: Caller, any: string[], what: string): void {
-    const p = this.permissionsOf(m, user);
-    if (p !== 'ALL' && !any.some((x) => p.has(x))) throw forbidden(`User ${user.id} may not ${what} workflow ${m.id} (needs ${any.join(' or ')})`);
+  /** A workflow as the access policy sees it (an instance's creator acts on it as an owner too). */
+  private resource(m: ModelRow, instanceCreator?: number): Resource {
+    return {
+      type: 'workflow',
+      id: m.id,
+      name: m.name,
+      ownerIds: [m.owner, instanceCreator],
+      grants: m.permissions.map((p) => ({ type: p.type, id: p.id, perms: p.permissions })),
+    };
   }
 
   private statusOf(i: InstanceRow, v: WorkflowModelVersion): Status | 'CANCELED' {
@@ -99,7 +98,7 @@ export class WorkflowsStore {
     const m = this.model(input.modelId);
     const v = m.versions.find((x) => x.version === input.version);
     if (!v) throw notFound(`Workflow ${m.id} has no version ${input.version} (versions: ${m.versions.map((x) => x.version).join(', ')})`);
-    this.need(m, user, ['EXECUTE', 'ADMIN'], 'start');
+    this.ctx.access.require(user, 'workflow.start', this.resource(m));
     const expected = `Start ${m.name}`;
     if (input.messageName.trim().toLowerCase() !== expected.toLowerCase()) {
       throw badRequest(`Workflow ${m.name} has no start message '${input.messageName}' (expected '${expected}')`, [{ path: 'body.messageName', message: `Expected '${expected}'` }]);
@@ -115,9 +114,9 @@ export class WorkflowsStore {
     this.ctx.sqlite.transaction(() => {
       this.ctx.orm
         .insert(workflowInstances)
-        .values({ id, modelId: m.id, modelVersion: v.version, messageName: input.messageName, data: input.data, createdBy: user.id, createdOn: this.ctx.clock.nowMs() })
+        .values({ id, modelId: m.id, modelVersion: v.version, messageName: input.messageName, data: input.data, createdBy: user.userId, createdOn: this.ctx.clock.nowMs() })
         .run();
-      this.activity.record({ userId: user.id, userName: user.displayName, actionType: 'STARTED', objectType: 'WORKFLOW', objectId: m.id, objectName: m.name });
+      this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'STARTED', objectType: 'WORKFLOW', objectId: m.id, objectName: m.name });
     })();
     return this.get(id, user);
   }
@@ -130,19 +129,19 @@ export class WorkflowsStore {
 
   get(id: string, user: Caller) {
     const i = this.row(id);
-    if (i.createdBy !== user.id) this.need(this.model(i.modelId), user, ['READ', 'EXECUTE', 'ADMIN'], 'see instances of');
+    this.ctx.access.require(user, 'workflow.read', this.resource(this.model(i.modelId), i.createdBy));
     return this.view(i);
   }
 
   cancel(id: string, user: Caller) {
     const i = this.row(id);
     const m = this.model(i.modelId);
-    if (i.createdBy !== user.id) this.need(m, user, ['EXECUTE', 'ADMIN'], 'cancel instances of');
+    this.ctx.access.require(user, 'workflow.cancel', this.resource(m, i.createdBy));
     const status = this.statusOf(i, m.versions.find((x) => x.version === i.modelVersion)!);
     if (status === 'COMPLETED' || status === 'CANCELED') throw conflict(`Workflow instance ${id} is already ${status}`);
     this.ctx.sqlite.transaction(() => {
-      this.ctx.orm.update(workflowInstances).set({ canceledOn: this.ctx.clock.nowMs(), canceledBy: user.id }).where(eq(workflowInstances.id, id)).run();
-      this.activity.record({ userId: user.id, userName: user.displayName, actionType: 'CANCELED', objectType: 'WORKFLOW_INSTANCE', objectId: id, objectName: m.name });
+      this.ctx.orm.update(workflowInstances).set({ canceledOn: this.ctx.clock.nowMs(), canceledBy: user.userId }).where(eq(workflowInstances.id, id)).run();
+      this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'CANCELED', objectType: 'WORKFLOW_INSTANCE', objectId: id, objectName: m.name });
     })();
     return this.view(this.row(id));
   }
@@ -150,7 +149,7 @@ export class WorkflowsStore {
   /** Replaces the listed principals' permissions (empty list removes); returns the model's whole list. */
   setPermissions(modelId: string, entries: PermissionEntry[], user: Caller): PermissionEntry[] {
     const m = this.model(modelId);
-    this.need(m, user, ['ADMIN', 'SHARE'], 'change the permissions of');
+    this.ctx.access.require(user, 'workflow.share', this.resource(m));
     entries.forEach((e, i) => {
       const n = Number(e.id);
       const ok = e.type === 'USER' ? this.ctx.orm.select({ id: users.id }).from(users).where(eq(users.id, n)).get() : this.ctx.orm.select({ id: groups.id }).from(groups).where(eq(groups.id, n)).get();
@@ -160,7 +159,7 @@ export class WorkflowsStore {
     for (const e of entries) if (e.permissions.length) next.push({ id: e.id, type: e.type, name: e.name, permissions: [...new Set(e.permissions)] });
     this.ctx.sqlite.transaction(() => {
       this.ctx.orm.update(workflowModels).set({ permissions: next, updatedOn: this.ctx.clock.nowMs() }).where(eq(workflowModels.id, modelId)).run();
-      this.activity.record({ userId: user.id, userName: user.displayName, actionType: 'SHARED', objectType: 'WORKFLOW', objectId: m.id, objectName: m.name });
+      this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'SHARED', objectType: 'WORKFLOW', objectId: m.id, objectName: m.name });
     })();
     return next;
   }

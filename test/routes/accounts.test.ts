@@ -32,10 +32,14 @@ describe('/api/data/v1/accounts', () => {
     expectErrorShape(await t.call('POST', '/api/data/v1/accounts', { body: { displayName: 'x' } }), 400);
     expectErrorShape(await t.call('POST', '/api/data/v1/accounts', { body: { displayName: '', accountType: 'Standard' } }), 400);
     expect((await t.call('GET', '/api/data/v1/accounts')).json.length).toBe(before);
-    const res = await t.call('POST', '/api/data/v1/accounts', { body: { displayName: 'New Account', accountType: 'Standard' }, token: PARTICIPANT_TOKEN });
+    // a Participant holds neither account.manage nor dataset.create
+    const refused = expectErrorShape(await t.call('POST', '/api/data/v1/accounts', { body: { displayName: 'New Account', accountType: 'Standard' }, token: PARTICIPANT_TOKEN }), 403);
+    expect(refused.message).toContain('Missing authority account.manage or dataset.create');
+    expect((await t.call('GET', '/api/data/v1/accounts')).json.length).toBe(before);
+    const res = await t.call('POST', '/api/data/v1/accounts', { body: { displayName: 'New Account', accountType: 'Standard' }, token: EDITOR_TOKEN });
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ displayName: 'New Account', status: 'Active', accountType: 'Standard', ownerId: 1089963280 });
-    const got = await t.call('GET', `/api/data/v1/accounts/${res.json.accountId}`, { token: PARTICIPANT_TOKEN });
+    expect(res.json).toMatchObject({ displayName: 'New Account', status: 'Active', accountType: 'Standard', ownerId: 587894148 });
+    const got = await t.call('GET', `/api/data/v1/accounts/${res.json.accountId}`, { token: EDITOR_TOKEN });
     expect(got.json.displayName).toBe('New Account');
     expect((await t.call('GET', '/api/data/v1/accounts')).json.length).toBe(before + 1);
   });

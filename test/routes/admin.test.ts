@@ -92,8 +92,12 @@ describe('POST /_emulator/tokens', () => {
   it('issues a token that acts as that user', async () => {
     const res = await t.call('POST', '/_emulator/tokens', { body: { userId: 112321221 }, token: null });
     expect(res.status).toBe(200);
-    const created = await t.call('POST', '/api/content/v2/groups', { body: { name: 'Sam group', type: 'open' }, token: res.json.token });
-    expect(created.json.creatorId).toBe(112321221);
+    // Sam may change his own profile, and is refused what his role (Participant) lacks
+    const own = await t.call('PATCH', '/api/identity/v1/users/112321221', { body: { title: 'Field rep' }, token: res.json.token });
+    expect(own.status).toBe(200);
+    expect((await t.call('GET', '/api/identity/v1/users/112321221?parts=DETAILED')).json.users[0].title).toBe('Field rep');
+    const refused = expectErrorShape(await t.call('POST', '/api/content/v2/groups', { body: { name: 'Sam group', type: 'open' }, token: res.json.token }), 403);
+    expect(refused.message).toContain('group.manage');
     expectErrorShape(await t.call('POST', '/_emulator/tokens', { body: { userId: 42 }, token: null }), 404);
   });
 
