@@ -75,6 +75,11 @@ export class PagesStore {
     return { type: 'page', id: p.id, name: p.title, ownerIds: [p.ownerId], grants: shared.map((r) => ({ type: 'USER', id: r.u, perms: ['CAN_VIEW'] })) };
   }
 
+  /** A page's title (undefined: no such page): how other families name pages. */
+  pageTitle(id: number): string | undefined {
+    return this.find(id)?.title;
+  }
+
   canView(p: PageRow, actor: PageActor): boolean {
     return this.ctx.access.can(actor, 'page.read', this.resource(p));
   }

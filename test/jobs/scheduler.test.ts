@@ -23,9 +23,12 @@ describe('the scheduler', () => {
       { n: 1, now: '2026-01-15T13:00:00.000Z' },
       { n: 2, now: '2026-01-15T14:00:00.000Z' },
     ]);
-    const jobs = (await t.call('GET', '/_emulator/jobs', { token: null })).json;
-    expect(jobs.nextDue).toBe('2026-01-16T12:00:00.000Z');
-    expect(jobs.jobs.map((j: { state: string; kind: string }) => j.state)).toEqual(['pending', 'done', 'done']);
+    const jobs = (await t.call('GET', '/_emulator/jobs?kind=test.record', { token: null })).json;
+    expect(jobs.jobs.map((j: { state: string; due: string }) => [j.state, j.due])).toEqual([
+      ['pending', '2026-01-16T12:00:00.000Z'],
+      ['done', '2026-01-15T13:00:00.000Z'],
+      ['done', '2026-01-15T14:00:00.000Z'],
+    ]);
     await inst.jobs.settle();
     expect(seen).toHaveLength(2); // nothing runs twice
   });
@@ -50,10 +53,10 @@ describe('the scheduler', () => {
     inst.jobs.register('test.noop', { apply: () => {} });
     inst.jobs.enqueue('test.noop', { v: 1 }, { due: at(FROZEN_AT) + 1000, key: 'k' });
     inst.jobs.enqueue('test.noop', { v: 2 }, { due: at(FROZEN_AT) + 2000, key: 'k' });
-    expect(inst.jobs.list({ state: 'pending' }).map((j) => j.payload)).toEqual([{ v: 2 }]);
+    expect(inst.jobs.list({ state: 'pending', kind: 'test.noop' }).map((j) => j.payload)).toEqual([{ v: 2 }]);
     inst.jobs.cancel('k');
-    expect(inst.jobs.list({ state: 'pending' })).toEqual([]);
-    expect(inst.jobs.nextDue()).toBeNull();
+    expect(inst.jobs.list({ state: 'pending', kind: 'test.noop' })).toEqual([]);
+    expect(inst.jobs.pending('k')).toBeUndefined();
   });
 
   it('a failing job rolls back its effects, is marked failed with its error, and its handler records the failure', async () => {
@@ -74,7 +77,7 @@ describe('the scheduler', () => {
     expect(inst.meta('half-done')).toBeUndefined();
     expect(inst.meta('failure')).toBe('the source is unreachable');
     expect(failures).toEqual(['the source is unreachable']);
-    expect(inst.jobs.list()[0]).toMatchObject({ kind: 'test.boom', state: 'failed', lastError: 'the source is unreachable', attempts: 1 });
+    expect(inst.jobs.list({ kind: 'test.boom' })[0]).toMatchObject({ kind: 'test.boom', state: 'failed', lastError: 'the source is unreachable', attempts: 1 });
   });
 
   it('async work happens before the transaction; a job canceled meanwhile does nothing', async () => {
