@@ -15,13 +15,18 @@ export class Clock {
     return this.override ?? this.frozenAt ?? this.source() + this.offsetMs;
   }
 
+  /** The instance's present, even while a job applies at its (earlier) due time. */
+  present(): number {
+    return this.frozenAt ?? this.source() + this.offsetMs;
+  }
+
   /**
    * Runs `fn` (synchronous) with the clock reading `ms`, never later than now: a job due three days ago
    * writes three-days-ago timestamps.
    */
   runAt<T>(ms: number, fn: () => T): T {
     const prev = this.override;
-    this.override = Math.min(ms, prev ?? this.frozenAt ?? this.source() + this.offsetMs);
+    this.override = Math.min(ms, prev ?? this.present());
     try {
       return fn();
     } finally {

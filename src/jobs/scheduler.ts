@@ -15,6 +15,27 @@ import type { Orm, Sqlite } from '../../db/client.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 
+/**
+ * How many missed runs a recurring schedule catches up on after the clock jumps: the last 24 (a daily
+ * schedule runs 24 times when the clock moves four years, not 1,461 times; a jump of three days runs
+ * each of its three days).
+ */
+export const CATCH_UP_RUNS = 24;
+
+/** The next run of a recurring schedule after `after`, skipping all but the last CATCH_UP_RUNS missed ones before `now`. */
+export function nextRecurring(next: (after: number) => number | null, after: number, now: number): number | null {
+  const first = next(after);
+  if (first === null || first > now) return first;
+  const recent: number[] = [];
+  let at: number | null = first;
+  for (let steps = 0; at !== null && at <= now && steps < 1_000_000; steps++) {
+    recent.push(at);
+    if (recent.length > CATCH_UP_RUNS) recent.shift();
+    at = next(at);
+  }
+  return recent[0];
+}
+
 export interface JobInfo {
   id: number;
   kind: string;

@@ -10,6 +10,7 @@ import {
   type ReportScheduleRecipient,
 } from '../../db/schema/index.js';
 import { nextRunAfter } from '../engines/report-schedule.js';
+import { nextRecurring } from '../jobs/scheduler.js';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors.js';
 import type { CardsStore } from './cards.js';
 import type { Principal } from '../access/principal.js';
@@ -145,7 +146,7 @@ export class ScheduledReportsStore {
    */
   private plan(sch: ScheduleRow | undefined, after = this.ctx.clock.nowMs(), id = sch?.id): void {
     if (id === undefined) return;
-    const next = sch && sch.enabled ? nextRunAfter(sch, after) : null;
+    const next = sch && sch.enabled ? nextRecurring((a) => nextRunAfter(sch, a), after, this.ctx.clock.present()) : null;
     if (next === null) this.ctx.jobs.cancel(fireKey(id));
     else this.ctx.jobs.enqueue('report.fire', { scheduleId: id }, { due: next, key: fireKey(id) });
   }
