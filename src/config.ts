@@ -32,6 +32,10 @@ export const optionsSchema = z.object({
   queryTimeoutMs: z.coerce.number().int().min(0).default(30_000),
   /** Largest result a query may build in memory (rows as JSON, strings from REPEAT/LPAD/GROUP_CONCAT...), in bytes. */
   maxResultBytes: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  /** Time limit of one Code Engine function run (loading the code, the call, awaiting its promise), in ms. */
+  codeEngineTimeoutMs: z.coerce.number().int().min(10).max(15 * 60_000).default(5_000),
+  /** Memory limit of one Code Engine function run (the QuickJS runtime's heap), in MB. */
+  codeEngineMemoryMb: z.coerce.number().int().min(4).max(2048).default(64),
   /** Bound of the per-instance request journal. */
   journalSize: z.coerce.number().int().min(1).max(100_000).default(500),
 });
