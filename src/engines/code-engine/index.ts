@@ -33,6 +33,16 @@ export async function runFunction(code: string, fn: FunctionDecl, args: unknown[
   return toRunOutcome(fn, outcome, limits);
 }
 
+const STACK_LINES = 20;
+
+/** The guest's stack without the sandbox's own frames (the prelude's invoke), at most 20 lines. */
+function userStack(stack: string): string {
+  const lines = stack.trimEnd().split('\n');
+  const kept = lines.filter((l, i) => !/\((prelude|lookup|inspect)\.js:/.test(l) && !(l.trim() === 'at apply (native)' && /\(prelude\.js:/.test(lines[i + 1] ?? '')));
+  if (kept.length <= STACK_LINES) return kept.join('\n');
+  return [...kept.slice(0, STACK_LINES), `    ... ${kept.length - STACK_LINES} more frames`].join('\n');
+}
+
 function failed(fn: FunctionDecl, logs: Logs, messages: string[], fields: Partial<ErrorInformation> = {}): RunOutcome {
   return { status: 'FAILED', result: null, errorInformation: errorInformation(fn, { ...fields, errorMessages: messages }), logs };
 }
@@ -48,7 +58,8 @@ function toRunOutcome(fn: FunctionDecl, o: Outcome, limits: CodeEngineLimits): R
     case 'threw': {
       const where = o.phase === 'load' ? `Loading the package code failed` : `${fn.name} threw`;
       const messages = [`${where}: ${o.error.name}: ${o.error.message}`];
-      if (o.error.stack) messages.push(o.error.stack.trimEnd());
+      const stack = o.error.stack ? userStack(o.error.stack) : '';
+      if (stack) messages.push(stack);
       return failed(fn, o.logs, messages);
     }
     case 'timeout':
