@@ -275,6 +275,11 @@ describe('running user code in the sandbox', () => {
     expectFailed(await runCode(t, 'function f() { return std.loadFile("/etc/passwd").length + os.getcwd().length }', { name: 'f' }), /ReferenceError: 'std' is not defined/);
     expectFailed(await runCode(t, 'function f() { return Function("return this")().process.pid }', { name: 'f' }), /TypeError: cannot read property 'pid' of undefined/);
     expectFailed(await runCode(t, 'async function f() { return await codeengine.sendRequest("GET", "/api/content/v2/users") }', { name: 'f' }), /codeengine\.sendRequest is not available/);
+    // what codeengine does offer: the instance's own users and executions
+    const person = await runCode(t, 'async function f(id) { return (await require("codeengine").getPersonDetails(id)).displayName }', { name: 'f', inputs: [{ name: 'id', type: 'person' }], output: { name: 'n', type: 'text' } }, { id: EDITOR_ID });
+    expect(person).toMatchObject({ status: 'SUCCESS' });
+    expect(person.result).toBe(t.instance().sqlite.prepare('select display_name from users where id = ?').pluck().get(EDITOR_ID));
+    expect(person.result).toEqual(expect.any(String));
     // a timer still pending when the function returns never fires: the next run sees a fresh sandbox
     const first = await runCode(t, 'function f() { setTimeout(() => { globalThis.leak = 1; console.log("fired") }, 0); return 1 }', { name: 'f' });
     expect(first).toMatchObject({ status: 'SUCCESS', result: 1, stdout: { log: [] } });
