@@ -22,6 +22,8 @@ const usage = `Usage: domo-emulator [options]
   --query-timeout <ms> deadline for dataset SQL and AppDB queries, 0 = none (env DOMO_EMULATOR_QUERY_TIMEOUT, default 30000)
   --max-result-bytes <bytes> largest query result held in memory (env DOMO_EMULATOR_MAX_RESULT_BYTES, default 67108864)
   --authz <mode>      enforce | off: off lets every known token act as an admin (env DOMO_EMULATOR_AUTHZ, default enforce)
+  --code-engine-timeout <ms> time limit of one Code Engine function run (env DOMO_EMULATOR_CODE_ENGINE_TIMEOUT, default 5000)
+  --code-engine-memory <MB> memory limit of one Code Engine function run (env DOMO_EMULATOR_CODE_ENGINE_MEMORY, default 64)
   --log-level <l>     ${logLevels.join(' | ')}  (env LOG_LEVEL, default info)
   env DOMO_EMULATOR_TEMPLATE_CACHE=0 seeds every new instance from the fixtures instead of copying a cached
   seeded template; DOMO_EMULATOR_CACHE_DIR moves that cache (default: <temp dir>/domo-emulator-cache)
@@ -53,6 +55,8 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
         'query-timeout': { type: 'string' },
         authz: { type: 'string' },
         'max-result-bytes': { type: 'string' },
+        'code-engine-timeout': { type: 'string' },
+        'code-engine-memory': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -72,6 +76,12 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
   const queryTimeout = values['query-timeout'] ?? env.DOMO_EMULATOR_QUERY_TIMEOUT;
   if (queryTimeout !== undefined && !/^\d+$/.test(queryTimeout)) fail(`--query-timeout must be a number of milliseconds, got '${queryTimeout}'`);
   const maxResult = bytes('max-result-bytes', values['max-result-bytes'] ?? env.DOMO_EMULATOR_MAX_RESULT_BYTES);
+  const count = (flag: string, unit: string, value: string | undefined) => {
+    if (value !== undefined && !/^\d+$/.test(value)) fail(`--${flag} must be a number of ${unit}, got '${value}'`);
+    return value === undefined ? undefined : Number(value);
+  };
+  const ceTimeout = count('code-engine-timeout', 'milliseconds', values['code-engine-timeout'] ?? env.DOMO_EMULATOR_CODE_ENGINE_TIMEOUT);
+  const ceMemory = count('code-engine-memory', 'megabytes', values['code-engine-memory'] ?? env.DOMO_EMULATOR_CODE_ENGINE_MEMORY);
   const db = values.db ?? env.DOMO_EMULATOR_DB ?? '.domo-emulator';
   const fixtures = values.fixtures ?? env.DOMO_EMULATOR_FIXTURES;
   return {
@@ -89,6 +99,8 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
     authz: (values.authz ?? env.DOMO_EMULATOR_AUTHZ) as EmulatorOptions['authz'],
     queryTimeoutMs: queryTimeout === undefined ? undefined : Number(queryTimeout),
     maxResultBytes: maxResult,
+    codeEngineTimeoutMs: ceTimeout,
+    codeEngineMemoryMb: ceMemory,
     logLevel: (values['log-level'] ?? env.LOG_LEVEL ?? 'info') as LogLevel,
     templateCache: !['0', 'false', 'off'].includes((env.DOMO_EMULATOR_TEMPLATE_CACHE ?? '').toLowerCase()),
     cacheDir: env.DOMO_EMULATOR_CACHE_DIR ? resolve(env.DOMO_EMULATOR_CACHE_DIR) : undefined,
