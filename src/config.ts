@@ -32,6 +32,13 @@ export const optionsSchema = z.object({
   queryTimeoutMs: z.coerce.number().int().min(0).default(30_000),
   /** Largest result a query may build in memory (rows as JSON, strings from REPEAT/LPAD/GROUP_CONCAT...), in bytes. */
   maxResultBytes: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  /**
+   * Serve HTTPS and act as an HTTPS proxy for Domo's hosts, on the same port as plain HTTP, with
+   * certificates from a local CA (see src/net/ca.ts).
+   */
+  https: z.boolean().default(false),
+  /** Where the local CA is kept (default: `<db>/ca`, or `~/.domo-emulator/ca` with an in-memory db). */
+  caDir: z.string().min(1).optional(),
   /** Bound of the per-instance request journal. */
   journalSize: z.coerce.number().int().min(1).max(100_000).default(500),
 });
