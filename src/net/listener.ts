@@ -106,7 +106,11 @@ export class DualListener {
 
   private onConnect(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const target = parseAuthority(req.url ?? '');
-    if (this.closing || !target || !isEmulatedTarget(target.host, target.port, this.port, 443)) {
+    if (this.closing) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    if (!target || !isEmulatedTarget(target.host, target.port, this.port, 443)) {
       this.log.info(`refused CONNECT ${req.url}: not a host the emulator answers for (it never forwards traffic)`);
       const body = refusal(`CONNECT ${req.url}`);
       socket.end(

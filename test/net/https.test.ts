@@ -52,7 +52,7 @@ function httpsCall(
         ca,
         ...opts.tls,
         // inside a tunnel, as real clients do: TLS with SNI for the host, over the tunnel's socket
-        ...(opts.tunnel ? { createConnection: (o: ConnectionOptions) => tlsConnect({ ...o, servername: opts.host, socket: opts.tunnel }) } : {}),
+        ...(opts.tunnel ? { createConnection: (o: object) => tlsConnect({ ...(o as ConnectionOptions), servername: opts.host, socket: opts.tunnel }) } : {}),
       },
       (res) => {
         const socket = res.socket as TLSSocket;
