@@ -1,5 +1,6 @@
 import type { Orm, Sqlite } from '../../db/client.js';
 import type { Clock } from '../clock.js';
+import type { QueryPool } from '../engines/sql/pool.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 
@@ -13,4 +14,11 @@ export interface StoreContext {
   logger: Logger;
   /** A directory this instance may write files to (exports, file blobs). */
   dataDir: string;
+  /**
+   * The database file the query workers open read-only; null for a database only in memory (the seeding
+   * template, which never reads rows), whose row reads then run on `sqlite` itself.
+   */
+  dbFile: string | null;
+  /** Runs dataset SQL off the server's thread, with the deadline and the result cap (shared by all instances). */
+  queries: QueryPool;
 }
