@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { cards } from '../../db/schema/index.js';
 import { renderPdf, renderPng, type ChartSeries } from '../engines/card-render.js';
-import { quoteIdent } from '../engines/sql/types.js';
 import { ApiError, badRequest, conflict, forbidden } from '../http/errors.js';
 import type { CardsStore } from './cards.js';
 import type { StoreContext } from './context.js';
 import type { Actor, DatasetsStore } from './datasets.js';
+import { ident, type RowService, type RowSource } from './rows.js';
 
 export const renderParts = [
   'title',
@@ -35,6 +35,7 @@ export class CardContentStore {
     private readonly ctx: StoreContext,
     private readonly cards: CardsStore,
     private readonly datasets: DatasetsStore,
+    private readonly rows: RowService,
   ) {}
 
   /** Sets a card's title and/or description. The card's owner or an admin may. */
@@ -56,40 +57,44 @@ export class CardContentStore {
    * The card's data: the last numeric column summed by the first text column (a KPI card of the
    * emulator has no saved query), ordered by label, at most 20 groups.
    */
-  series(id: number, actor: Actor): { series: ChartSeries; datasetId: string; datasetName: string; total: number } {
+  async series(id: number, actor: Actor): Promise<{ series: ChartSeries; datasetId: string; datasetName: string; total: number }> {
     const card = this.cards.get(id);
     // the card's owner sees its data even without access to the dataset
     const reader: Actor = card.ownerId === actor.id ? { id: actor.id, admin: true } : actor;
     if (!this.datasets.find(card.datasourceId)) throw conflict(`Card ${id} cannot render: its DataSet ${card.datasourceId} no longer exists`);
-    let target;
+    let src: RowSource;
     try {
-      target = this.datasets.queryTarget(card.datasourceId, reader);
+      src = this.rows.source(card.datasourceId, reader);
     } catch (e) {
       if (e instanceof ApiError && e.status === 400) throw conflict(`Card ${id} cannot render: ${e.message}`);
       if (e instanceof ApiError && e.status === 403) throw forbidden(`User ${actor.id} may not view card ${id}: no access to its DataSet`);
       throw e;
     }
-    const label = target.columns.find((c) => c.type === 'STRING');
-    const value = [...target.columns].reverse().find((c) => numericTypes.has(c.type));
-    const valueSql = value ? `coalesce(sum(${quoteIdent(value.name)}), 0)` : 'count(*)';
-    const labelSql = label ? quoteIdent(label.name) : `'Total'`;
-    const rows = this.ctx.sqlite
-      .prepare(
-        `select coalesce(cast(${labelSql} as text), '') as label, ${valueSql} as value from ${quoteIdent(target.table)} group by 1 order by 1 limit ${MAX_GROUPS}`,
-      )
-      .all() as Array<{ label: string; value: number }>;
-    const totalRow = this.ctx.sqlite.prepare(`select ${valueSql} as value from ${quoteIdent(target.table)}`).get() as { value: number };
-    const round = (n: number) => Math.round(Number(n) * 100) / 100;
+    const columns = src.target.columns;
+    const label = columns.find((c) => c.type === 'STRING');
+    const value = [...columns].reverse().find((c) => numericTypes.has(c.type));
+    const valueExpr = value ? `COALESCE(SUM(${ident(value.name)}), 0)` : 'COUNT(*)';
+    const labelExpr = `COALESCE(CAST(${label ? ident(label.name) : `'Total'`} AS CHAR), '')`;
+    const groups = await this.rows.rows(
+      this.rows.select(src, {
+        columns: [{ expr: labelExpr, as: 'label' }, { expr: valueExpr, as: 'value' }],
+        groupBy: ['1'],
+        orderBy: [{ expr: '1' }],
+        limit: MAX_GROUPS,
+      }),
+    );
+    const total = await this.rows.rows(this.rows.select(src, { columns: [{ expr: valueExpr, as: 'value' }] }));
+    const round = (n: unknown) => Math.round(Number(n) * 100) / 100;
     return {
       series: {
         title: card.title,
         labelColumn: label?.name ?? 'Total',
         valueColumn: value?.name ?? 'Row Count',
-        rows: rows.map((r) => ({ label: r.label, value: round(r.value) })),
+        rows: groups.rows.map(([l, v]) => ({ label: String(l), value: round(v) })),
       },
-      datasetId: target.dataset.id,
-      datasetName: target.dataset.name,
-      total: round(totalRow.value),
+      datasetId: src.dataset.id,
+      datasetName: src.dataset.name,
+      total: round(total.rows[0]?.[0] ?? 0),
     };
   }
 
@@ -98,7 +103,7 @@ export class CardContentStore {
    * `data` as base64, in the order asked; every other part is a key of its own (data and table give the
    * query result too).
    */
-  render(id: number, parts: RenderPart[], locale: string | undefined, actor: Actor): Record<string, unknown> {
+  async render(id: number, parts: RenderPart[], locale: string | undefined, actor: Actor): Promise<Record<string, unknown>> {
     let fmt: Intl.NumberFormat;
     try {
       fmt = new Intl.NumberFormat(locale ?? 'en-US', { maximumFractionDigits: 2 });
@@ -106,7 +111,7 @@ export class CardContentStore {
       throw badRequest(`Unknown locale '${locale}'`, [{ path: 'query.locale', message: 'Invalid locale' }]);
     }
     const card = this.cards.get(id);
-    const { series, datasetId, datasetName, total } = this.series(id, actor);
+    const { series, datasetId, datasetName, total } = await this.series(id, actor);
     const queryResult = {
       columns: [series.labelColumn, series.valueColumn],
       rows: series.rows.map((r) => [r.label, r.value]),

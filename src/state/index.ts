@@ -25,7 +25,7 @@ import { WorkflowsStore } from './workflows.js';
 export function createStores(ctx: StoreContext) {
   const outbox = new OutboxStore(ctx);
   const datasetFamily = datasetFamilyStores(ctx);
-  const { datasets, cards } = datasetFamily;
+  const { datasets, cards, rows } = datasetFamily;
   const activity = new ActivityStore(ctx);
   return {
     outbox,
@@ -38,7 +38,7 @@ export function createStores(ctx: StoreContext) {
     filesets: new FileSetsStore(ctx),
     alerts: new AlertsStore(ctx),
     beastModes: new BeastModesStore(ctx),
-    cardContent: new CardContentStore(ctx, cards, datasets),
+    cardContent: new CardContentStore(ctx, cards, datasets, rows),
     certifiedContent: new CertifiedContentStore(ctx),
     pages: new PagesStore(ctx),
     activity,
@@ -46,7 +46,7 @@ export function createStores(ctx: StoreContext) {
     workflows: new WorkflowsStore(ctx, activity),
     codeEngine: new CodeEngineStore(ctx, activity),
     search: new SearchStore(ctx, datasets),
-    scheduledReports: new ScheduledReportsStore(ctx, { cards, datasets, outbox }),
+    scheduledReports: new ScheduledReportsStore(ctx, { cards, datasets, rows, outbox }),
     migrations: new MigrationsStore(ctx),
     remoteDomostats: new RemoteDomostatsStore(ctx),
   };

@@ -12,11 +12,13 @@ import {
 } from '../../db/schema/index.js';
 import { defaultStages, finishesAt, stageAt } from '../engines/jobs.js';
 import { nextRunAfter } from '../engines/report-schedule.js';
-import { badRequest, conflict, forbidden, notFound } from '../http/errors.js';
-import type { CardsStore } from './cards.js';
+import type { CompiledQuery } from '../engines/sql/compile.js';
+import { ApiError, badRequest, conflict, forbidden, notFound } from '../http/errors.js';
+import type { CardRow, CardsStore } from './cards.js';
 import type { StoreContext } from './context.js';
 import type { DatasetsStore } from './datasets.js';
 import type { OutboxStore } from './outbox.js';
+import { ident, type RowReader, type RowResult, type RowService } from './rows.js';
 
 export type ScheduleRow = typeof reportSchedules.$inferSelect;
 export type HistoryRow = typeof reportHistory.$inferSelect;
@@ -110,7 +112,7 @@ export class ScheduledReportsStore {
 
   constructor(
     private readonly ctx: StoreContext,
-    private readonly deps: { cards: CardsStore; datasets: DatasetsStore; outbox: OutboxStore },
+    private readonly deps: { cards: CardsStore; datasets: DatasetsStore; rows: RowService; outbox: OutboxStore },
   ) {
     this.stopListening = ctx.clock.onChange(() => {
       if (!ctx.sqlite.open) return;
@@ -538,7 +540,12 @@ export class ScheduledReportsStore {
     const lines = [`${s.title}`, `${s.resourceType} ${s.resourceId}: ${h.resourceName}`];
     if (s.resourceType === 'CARD') {
       const card = this.deps.cards.find(Number(s.resourceId));
-      if (card) lines.push(String(this.renderCard(card.id).summaryNumberLabel) + ': ' + String(this.renderCard(card.id).summaryNumberValue));
+      if (card) {
+        // Runs inside settle()'s transaction, synchronously: the row service's inline path (see rowsInline).
+        const plan = this.cardPlan(card);
+        const view = this.cardView(card, plan, plan && { agg: this.deps.rows.rowsInline(plan.agg), head: this.deps.rows.rowsInline(plan.head) });
+        lines.push(`${String(view.summaryNumberLabel)}: ${String(view.summaryNumberValue)}`);
+      }
     }
     if (h.emailParams && Object.keys(h.emailParams).length) lines.push(`Parameters: ${JSON.stringify(h.emailParams)}`);
     lines.push(`Unsubscribe: /api/content/v1/reportschedules/${s.id}/unsubscribe`);
@@ -644,36 +651,57 @@ export class ScheduledReportsStore {
   // ------------------------------------------------------------------ card rendering
 
   /** card-email-data: each card rendered from its dataset's current rows, keyed by card id. */
-  cardEmailData(cardIds: number[]): Record<string, Record<string, unknown>> {
-    cardIds.forEach((id) => this.deps.cards.get(id));
-    return Object.fromEntries(cardIds.map((id) => [String(id), this.renderCard(id)]));
+  async cardEmailData(cardIds: number[]): Promise<Record<string, Record<string, unknown>>> {
+    const cards = cardIds.map((id) => this.deps.cards.get(id));
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const card of cards) {
+      const plan = this.cardPlan(card);
+      out[String(card.id)] = this.cardView(card, plan, plan && { agg: await this.deps.rows.rows(plan.agg), head: await this.deps.rows.rows(plan.head) });
+    }
+    return out;
   }
 
-  private renderCard(cardId: number): Record<string, unknown> {
-    const card = this.deps.cards.get(cardId);
+  /**
+   * The two queries a card email needs: the row count with the sum of the last numeric column, and the
+   * first five rows. Null when the card's dataset is gone or has no columns (the card renders empty).
+   * The rows are read as the card's owner with admin rights, as before; the access work will make this
+   * the recipient (it is the row service's `reader` parameter).
+   */
+  private cardPlan(card: CardRow): { columns: string[]; numeric: string | null; agg: CompiledQuery; head: CompiledQuery } | null {
+    if (!this.deps.datasets.find(card.datasourceId)) return null;
+    const reader: RowReader = { id: card.ownerId, admin: true };
+    let src;
+    try {
+      src = this.deps.rows.source(card.datasourceId, reader);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 400) return null; // a dataset with no columns renders as empty
+      throw e;
+    }
+    const numeric = [...src.target.columns].reverse().find((c) => ['LONG', 'DOUBLE', 'DECIMAL'].includes(String(c.type)));
+    const agg = this.deps.rows.select(src, { columns: ['COUNT(*)', ...(numeric ? [`SUM(${ident(numeric.name)})`] : [])] });
+    const head = this.deps.rows.select(src, { columns: ['*'], limit: 5 });
+    return { columns: src.target.columns.map((c) => c.name), numeric: numeric?.name ?? null, agg, head };
+  }
+
+  private cardView(
+    card: CardRow,
+    plan: { columns: string[]; numeric: string | null } | null,
+    data: { agg: RowResult; head: RowResult } | null,
+  ): Record<string, unknown> {
     let label = 'Rows';
     let value = 0;
     let rows: Array<Record<string, unknown>> = [];
     let columns: string[] = [];
     let rowCount = 0;
-    if (this.deps.datasets.find(card.datasourceId)) {
-      try {
-        const t = this.deps.datasets.queryTarget(card.datasourceId, { id: card.ownerId, admin: true });
-        columns = t.columns.map((c) => c.name);
-        const numeric = [...t.columns].reverse().find((c) => ['LONG', 'DOUBLE', 'DECIMAL'].includes(String(c.type)));
-        const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
-        const agg = this.ctx.sqlite
-          .prepare(`select count(*) as n${numeric ? `, total(${q(numeric.name)}) as s` : ''} from ${q(t.table)}`)
-          .get() as { n: number; s?: number };
-        rowCount = agg.n;
-        if (numeric) {
-          label = `Total ${numeric.name}`;
-          value = Math.round((agg.s ?? 0) * 100) / 100;
-        } else value = agg.n;
-        rows = this.ctx.sqlite.prepare(`select * from ${q(t.table)} limit 5`).all() as Array<Record<string, unknown>>;
-      } catch {
-        /* a dataset with no columns renders as empty */
-      }
+    if (plan && data) {
+      columns = plan.columns;
+      const [n, sum] = data.agg.rows[0] ?? [0, null];
+      rowCount = Number(n);
+      if (plan.numeric) {
+        label = `Total ${plan.numeric}`;
+        value = Math.round(Number(sum ?? 0) * 100) / 100;
+      } else value = rowCount;
+      rows = this.deps.rows.objects(data.head);
     }
     const esc = (v: unknown) => String(v ?? '').replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
     const html =
