@@ -1,6 +1,6 @@
 import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { openDatabase, type Orm, type Sqlite } from '../db/client.js';
@@ -26,7 +26,13 @@ function removeAtExit(dir: string): void {
   atExit.add(dir);
 }
 
-/** Removes the `--db :memory:` directories of processes that no longer exist (killed before they could). */
+/**
+ * Names this host (container) in ephemeral directory names: pids are only meaningful where they were given,
+ * and /dev/shm can be shared between containers.
+ */
+const hostTag = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+
+/** Removes this host's `--db :memory:` directories of processes that no longer exist (killed before they could). */
 function sweepEphemeral(root: string): void {
   let entries: string[];
   try {
@@ -35,7 +41,7 @@ function sweepEphemeral(root: string): void {
     return;
   }
   for (const name of entries) {
-    const m = /^domo-emulator-(\d+)-/.exec(name);
+    const m = new RegExp(`^domo-emulator-${hostTag}-(\\d+)-`).exec(name);
     if (!m || Number(m[1]) === process.pid) continue;
     try {
       process.kill(Number(m[1]), 0);
@@ -170,7 +176,7 @@ export class InstanceRegistry {
       if (!this.tempRoot) {
         const root = ephemeralRoot();
         sweepEphemeral(root);
-        this.tempRoot = mkdtempSync(join(root, `domo-emulator-${process.pid}-`));
+        this.tempRoot = mkdtempSync(join(root, `domo-emulator-${hostTag}-${process.pid}-`));
         removeAtExit(this.tempRoot);
       }
       return { db: join(this.tempRoot, `${name}.db`), dataDir: join(this.tempRoot, name) };
