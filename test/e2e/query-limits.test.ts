@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, type CliProcess } from '../helpers/cli.js';
 
@@ -62,5 +63,31 @@ describe('dataset SQL with --query-timeout 2000 (built CLI)', () => {
     expect(res.body.message).toMatch(/larger than the 67108864-byte limit \(--max-result-bytes\)/);
     expect(memory('VmHWM') - before).toBeLessThan(100 * 1024 * 1024);
     expect((await timed(() => query('SELECT COUNT(*) FROM t'))).body.rows).toEqual([[430]]);
+  });
+});
+
+describe('the library build (dist/src, as `import { startEmulator } from "domo-emulator"` loads it)', () => {
+  it('finds its compiled query worker beside the pool and runs queries in it', async () => {
+    const saved = process.env.DOMO_EMULATOR_QUERY_WORKER;
+    delete process.env.DOMO_EMULATOR_QUERY_WORKER; // as in a user's project: no test setup
+    try {
+      const dist = join(import.meta.dirname, '..', '..', 'dist', 'src');
+      const { workerEntry } = (await import(join(dist, 'engines', 'sql', 'pool.js'))) as typeof import('../../src/engines/sql/pool.js');
+      expect(workerEntry()).toEqual({ path: join(dist, 'engines', 'sql', 'query-worker.js'), execArgv: [] });
+      const { startEmulator } = (await import(join(dist, 'index.js'))) as typeof import('../../src/index.js');
+      const emu = await startEmulator({ queryTimeoutMs: 5000 });
+      try {
+        const res = await fetch(`${emu.url}/api/query/v1/execute/${SALES}`, {
+          method: 'POST',
+          headers: { 'X-DOMO-Developer-Token': TOKEN, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ sql: 'SELECT COUNT(*) FROM t' }),
+        });
+        expect(((await res.json()) as { rows: unknown }).rows).toEqual([[430]]);
+      } finally {
+        await emu.close();
+      }
+    } finally {
+      if (saved !== undefined) process.env.DOMO_EMULATOR_QUERY_WORKER = saved;
+    }
   });
 });

@@ -36,6 +36,7 @@ interface Conn {
   db: Database.Database;
   dev: number;
   ino: number;
+  /** The instance clock of the job running now (what the registered functions read). */
   now: number;
 }
 const conns = new Map<string, Conn>();
@@ -43,22 +44,22 @@ const conns = new Map<string, Conn>();
 /** The cached read-only connection to `file`, reopened when the file was replaced (an instance reset). */
 function connection(file: string, now: number, maxBytes: number): Database.Database {
   const st = statSync(file);
-  let c = conns.get(file);
-  if (c && (c.dev !== st.dev || c.ino !== st.ino)) {
+  let conn = conns.get(file);
+  if (conn && (conn.dev !== st.dev || conn.ino !== st.ino)) {
     forget(file);
-    c = undefined;
+    conn = undefined;
   }
-  if (!c) {
+  if (!conn) {
     const db = new Database(file, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 5000');
-    const conn: Conn = { db, dev: st.dev, ino: st.ino, now };
     registerConvertFunction(db);
-    conns.set(file, (c = conn));
+    conn = { db, dev: st.dev, ino: st.ino, now };
+    conns.set(file, conn);
   }
-  const conn = c;
-  conn.now = now;
-  registerSqlFunctions(conn.db, () => conn.now, { maxBytes });
-  return conn.db;
+  const c = conn;
+  c.now = now;
+  registerSqlFunctions(c.db, () => c.now, { maxBytes });
+  return c.db;
 }
 
 function forget(file: string): void {
