@@ -41,9 +41,9 @@ export function cardsRoutes() {
     valid('param', z.object({ urn: numericId })),
     valid('query', renderQuery),
     valid('json', renderBody, { optional: true }),
-    (c) => {
+    async (c) => {
       const q = c.req.valid('query');
-      return c.json(c.var.instance.stores.cardContent.render(c.req.valid('param').urn, q.parts, q.locale, actorOf(c)));
+      return c.json(await c.var.instance.stores.cardContent.render(c.req.valid('param').urn, q.parts, q.locale, actorOf(c)));
     },
   );
 

@@ -43,10 +43,10 @@ export function exportsRoutes() {
   const r = new Hono<AppEnv>();
   const base = '/api/query/v1/export/:datasetId';
 
-  r.post(base, valid('param', datasetParam), valid('json', exportBody), (c) => {
+  r.post(base, valid('param', datasetParam), valid('json', exportBody), async (c) => {
     const b = c.req.valid('json');
     const q = b.queryRequest?.query;
-    const res = c.var.instance.stores.exports.create(
+    const res = await c.var.instance.stores.exports.create(
       c.req.valid('param').datasetId,
       {
         bucket: b.bucket,

@@ -130,8 +130,8 @@ export function scheduledReportsRoutes() {
   const actor = (c: { var: AppEnv['Variables'] }): ReportActor => c.var.principal;
 
   // ---- literal paths first
-  r.post(`${base}/card-email-data`, valid('json', z.array(jsonId).min(1)), (c) =>
-    c.json(c.var.instance.stores.scheduledReports.cardEmailData(c.req.valid('json'), actor(c))),
+  r.post(`${base}/card-email-data`, valid('json', z.array(jsonId).min(1)), async (c) =>
+    c.json(await c.var.instance.stores.scheduledReports.cardEmailData(c.req.valid('json'), actor(c))),
   );
 
   r.get(`${base}/created`, valid('query', createdQuery), (c) => c.json(c.var.instance.stores.scheduledReports.created(c.req.valid('query'), actor(c))));

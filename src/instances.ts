@@ -1,6 +1,6 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { openDatabase, type Orm, type Sqlite } from '../db/client.js';
@@ -10,6 +10,7 @@ import type { Principal, TokenKind } from './access/principal.js';
 import { Clock } from './clock.js';
 import { Scheduler } from './jobs/scheduler.js';
 import type { Config } from './config.js';
+import { QueryPool } from './engines/sql/pool.js';
 import { adminUserId, seeders } from './fixtures.js';
 import { Journal } from './http/journal.js';
 import { IdGenerator } from './ids.js';
@@ -18,6 +19,50 @@ import { packageRoot } from './paths.js';
 import { createStores, type Stores } from './state/index.js';
 
 const namePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** `--db :memory:` directories to remove when the process ends without close() (a test that forgets it). */
+const atExit = new Set<string>();
+let atExitHooked = false;
+function removeAtExit(dir: string): void {
+  if (!atExitHooked) process.once('exit', () => atExit.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  atExitHooked = true;
+  atExit.add(dir);
+}
+
+/**
+ * Names this host (container) in ephemeral directory names: pids are only meaningful where they were given,
+ * and /dev/shm can be shared between containers.
+ */
+const hostTag = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+
+/** Removes this host's `--db :memory:` directories of processes that no longer exist (killed before they could). */
+function sweepEphemeral(root: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    const m = new RegExp(`^domo-emulator-${hostTag}-(\\d+)-`).exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(root, name), { recursive: true, force: true });
+    }
+  }
+}
+
+/** Where `--db :memory:` instances are kept: RAM-backed /dev/shm when this machine has a writable one. */
+function ephemeralRoot(): string {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
+  }
+}
 
 export function isValidInstanceName(name: string): boolean {
   return namePattern.test(name);
@@ -36,11 +81,14 @@ export class Instance {
     readonly journal: Journal,
     readonly dataDir: string,
     logger: Logger,
+    /** The database file (null: only in memory), read by the query workers. */
+    readonly dbFile: string | null,
+    queries: QueryPool,
     enforce = true,
   ) {
     this.access = new AccessPolicy(sqlite, enforce);
     this.jobs = new Scheduler({ instanceName: name, sqlite, orm, clock, logger });
-    this.stores = createStores({ instanceName: name, sqlite, orm, clock, ids, logger, dataDir, access: this.access, jobs: this.jobs });
+    this.stores = createStores({ instanceName: name, sqlite, orm, clock, ids, logger, dataDir, dbFile, queries, access: this.access, jobs: this.jobs });
     const settle = () => {
       if (this.jobs.isDue()) this.jobs.settle().catch((e) => logger.error(`[${name}] scheduler failed`, e));
     };
@@ -85,6 +133,8 @@ export class InstanceRegistry {
   private readonly journals = new Map<string, Journal>();
   private tempRoot: string | undefined;
   private template: { bytes: Buffer; dataDir: string } | null | undefined;
+  /** The query workers every instance's dataset SQL runs on (spawned on the first query). */
+  readonly queries: QueryPool;
 
   /** Runs due jobs of instances whose clock runs in real time (frozen clocks move only when told). */
   private readonly ticker: NodeJS.Timeout;
@@ -99,6 +149,7 @@ export class InstanceRegistry {
       }
     }, 200);
     this.ticker.unref();
+    this.queries = new QueryPool({ timeoutMs: config.queryTimeoutMs, maxResultBytes: config.maxResultBytes, logger });
   }
 
   get inMemory(): boolean {
@@ -129,9 +180,14 @@ export class InstanceRegistry {
   }
 
   close(): void {
+    // workers first: their read connections must not outlive the files (nor keep a WAL from checkpointing)
+    this.queries.close();
     clearInterval(this.ticker);
     for (const n of this.names()) this.closeOne(n, false);
-    if (this.tempRoot) rmSync(this.tempRoot, { recursive: true, force: true });
+    if (this.tempRoot) {
+      rmSync(this.tempRoot, { recursive: true, force: true });
+      atExit.delete(this.tempRoot);
+    }
   }
 
   private closeOne(name: string, wipe: boolean): void {
@@ -139,18 +195,30 @@ export class InstanceRegistry {
     this.instances.delete(name);
     if (inst) {
       inst.shutdown();
+      if (inst.dbFile) this.queries.forget(inst.dbFile);
       if (inst.sqlite.open) inst.sqlite.close();
     }
     if (!wipe) return;
     const paths = this.paths(name);
-    if (paths.db !== ':memory:') for (const sfx of ['', '-wal', '-shm']) rmSync(paths.db + sfx, { force: true });
+    for (const sfx of ['', '-wal', '-shm']) rmSync(paths.db + sfx, { force: true });
     rmSync(paths.dataDir, { recursive: true, force: true });
   }
 
+  /**
+   * Where an instance lives. With `--db :memory:` it is an ephemeral file under a temporary directory (in
+   * /dev/shm, RAM, where there is one), because the query workers must open the database from another
+   * process and an in-memory SQLite database cannot be shared; the directory goes when the registry closes,
+   * an instance's files when it is reset.
+   */
   private paths(name: string): { db: string; dataDir: string } {
     if (this.inMemory) {
-      this.tempRoot ??= mkdtempSync(join(tmpdir(), 'domo-emulator-'));
-      return { db: ':memory:', dataDir: join(this.tempRoot, name) };
+      if (!this.tempRoot) {
+        const root = ephemeralRoot();
+        sweepEphemeral(root);
+        this.tempRoot = mkdtempSync(join(root, `domo-emulator-${hostTag}-${process.pid}-`));
+        removeAtExit(this.tempRoot);
+      }
+      return { db: join(this.tempRoot, `${name}.db`), dataDir: join(this.tempRoot, name) };
     }
     return { db: join(this.config.db, `${name}.db`), dataDir: join(this.config.db, `${name}.data`) };
   }
@@ -158,7 +226,7 @@ export class InstanceRegistry {
   private open(name: string): Instance {
     const started = performance.now();
     const { db, dataDir } = this.paths(name);
-    if (db !== ':memory:') mkdirSync(this.config.db, { recursive: true });
+    if (!this.inMemory) mkdirSync(this.config.db, { recursive: true });
     let clock = this.clocks.get(name);
     if (!clock) {
       clock = this.newClock();
@@ -170,16 +238,14 @@ export class InstanceRegistry {
       this.journals.set(name, journal);
     }
     // A new instance starts as a copy of the seeded template (built once per fixtures and options).
-    let source: string | Buffer = db;
-    if (db === ':memory:' || !existsSync(db)) {
+    if (!existsSync(db)) {
       const template = this.seededTemplate();
       if (template) {
-        if (db === ':memory:') source = template.bytes;
-        else writeFileSync(db, template.bytes);
+        writeFileSync(db, template.bytes);
         if (existsSync(template.dataDir)) cpSync(template.dataDir, dataDir, { recursive: true });
       }
     }
-    const inst = this.build(name, source, dataDir, clock, journal);
+    const inst = this.build(name, db, dataDir, clock, journal);
     this.addCliTokens(inst);
     this.logger.debug(`instance '${name}' ready (${db}) in ${(performance.now() - started).toFixed(1)} ms`);
     return inst;
@@ -192,9 +258,9 @@ export class InstanceRegistry {
   }
 
   /** Opens (and migrates) a database, builds the instance around it, and seeds it if it never was. */
-  private build(name: string, source: string | Buffer, dataDir: string, clock: Clock, journal: Journal): Instance {
+  private build(name: string, source: string, dataDir: string, clock: Clock, journal: Journal): Instance {
     mkdirSync(dataDir, { recursive: true });
-    const { sqlite, orm } = openDatabase(source);
+    const { sqlite, orm } = openDatabase(source, { ephemeral: this.inMemory });
     const counterKey = 'idCounter';
     const readMeta = (key: string) => orm.select().from(emulatorMeta).where(eq(emulatorMeta.key, key)).get()?.value;
     const ids = new IdGenerator(this.config.ids, {
@@ -203,7 +269,7 @@ export class InstanceRegistry {
         orm.insert(emulatorMeta).values({ key: counterKey, value: String(n) })
           .onConflictDoUpdate({ target: emulatorMeta.key, set: { value: String(n) } }).run(),
     });
-    const inst = new Instance(name, sqlite, orm, clock, ids, journal, dataDir, this.logger, this.config.authz !== 'off');
+    const inst = new Instance(name, sqlite, orm, clock, ids, journal, dataDir, this.logger, source === ':memory:' ? null : source, this.queries, this.config.authz !== 'off');
     if (inst.meta('seeded') === undefined) this.seed(inst);
     return inst;
   }

@@ -76,3 +76,37 @@ describe('seeded templates', () => {
     r.close();
   });
 });
+
+describe('--db :memory: instances', () => {
+  it('are WAL files in a temporary directory (RAM-backed where /dev/shm exists), gone on reset and close', () => {
+    const reg = registry({ db: ':memory:' });
+    const inst = reg.get('default');
+    const file = inst.dbFile!;
+    expect(file).toMatch(existsSync('/dev/shm') ? /^\/dev\/shm\/domo-emulator-/ : /domo-emulator-/);
+    expect(inst.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(existsSync(file)).toBe(true);
+    inst.stores.users.addToken(1893952720, 'only-in-the-old-file');
+    expect(inst.stores.users.byToken('only-in-the-old-file')?.user.id).toBe(1893952720);
+    const again = reg.reset('default');
+    expect(again.dbFile).toBe(file);
+    expect(again.stores.users.byToken('only-in-the-old-file')).toBeUndefined();
+    reg.close();
+    expect(existsSync(join(file, '..'))).toBe(false);
+  });
+
+  it('sweep the directories of processes that died without closing', () => {
+    const reg = registry({ db: ':memory:' });
+    const root = join(reg.get('default').dbFile!, '..', '..');
+    const tag = /domo-emulator-([0-9a-f]{8})-/.exec(reg.get('default').dbFile!)![1];
+    const stale = join(root, `domo-emulator-${tag}-999999999-abcdef`);
+    const otherHost = join(root, 'domo-emulator-00000000-999999999-abcdef');
+    for (const d of [stale, otherHost]) cpSync(join(reg.get('default').dbFile!, '..'), d, { recursive: true });
+    reg.close();
+    const fresh = registry({ db: ':memory:' });
+    fresh.get('x'); // a registry sweeps when it makes its directory
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(otherHost)).toBe(true); // another host's (container's) pids mean nothing here
+    fresh.close();
+    rmSync(otherHost, { recursive: true, force: true });
+  });
+});

@@ -7,6 +7,7 @@
  */
 import type { PdpParameter } from '../../db/schema/pdp.js';
 import { quoteIdent, type ColumnType, type DatasetColumn } from '../engines/sql/types.js';
+import type { RowFilter } from '../state/rows.js';
 import type { AccessPolicy } from './policy.js';
 import type { Principal } from './principal.js';
 import type { Resource } from './resources.js';
@@ -20,11 +21,8 @@ export interface PdpPolicy {
   parameters: PdpParameter[];
 }
 
-/** A SQL predicate over a dataset's columns (`?` placeholders, values in `params`). */
-export interface RowFilter {
-  where: string;
-  params: unknown[];
-  /** The policies that applied (for messages and the journal). */
+/** The row service's filter (SQLite over the view's columns, alias `v`, named parameters), with the policies it came from. */
+export interface PdpFilter extends RowFilter {
   policyIds: number[];
 }
 
@@ -38,32 +36,38 @@ function typed(value: string, type: ColumnType): unknown {
   return value;
 }
 
-/** One parameter as SQL: `"region" IN (?, ?)`, case-insensitively when asked. */
-export function parameterSql(p: PdpParameter, column: DatasetColumn): { sql: string; params: unknown[] } {
+/**
+ * One parameter as SQL over the view (alias `v`): `v."region" IN (@pdp_0, @pdp_1)`, case-insensitively
+ * when asked. `bind` names each value and returns its placeholder.
+ */
+export function parameterSql(p: PdpParameter, column: DatasetColumn, bind: (v: unknown) => string): { sql: string } {
   const text = column.type === 'STRING';
   const ci = p.ignoreCase && text;
-  const col = ci ? `lower(${quoteIdent(column.name)})` : quoteIdent(column.name);
+  const ref = `v.${quoteIdent(column.name)}`;
+  const col = ci ? `lower(${ref})` : ref;
   const vals = p.values.map((v) => typed(ci ? v.toLowerCase() : v, column.type));
-  const marks = vals.map(() => '?').join(', ');
+  const marks = vals.map((v) => bind(v)).join(', ');
+  const one = (i: number) => bind(vals[i]);
+  const texts = () => vals.map((v) => `instr(${col}, ${bind(String(v))}) > 0`).join(' OR ');
   switch (p.operator) {
     case 'EQUALS':
-      return vals.length ? { sql: `${col} IN (${marks})`, params: vals } : { sql: '0', params: [] };
+      return { sql: vals.length ? `${col} IN (${marks})` : '0' };
     case 'NOT_EQUALS':
-      return vals.length ? { sql: `(${col} IS NULL OR ${col} NOT IN (${marks}))`, params: vals } : { sql: '1', params: [] };
+      return { sql: vals.length ? `(${col} IS NULL OR ${col} NOT IN (${marks}))` : '1' };
     case 'GREATER_THAN':
-      return { sql: `${col} > ?`, params: [vals[0]] };
+      return { sql: `${col} > ${one(0)}` };
     case 'GREATER_THAN_EQUAL':
-      return { sql: `${col} >= ?`, params: [vals[0]] };
+      return { sql: `${col} >= ${one(0)}` };
     case 'LESS_THAN':
-      return { sql: `${col} < ?`, params: [vals[0]] };
+      return { sql: `${col} < ${one(0)}` };
     case 'LESS_THAN_EQUAL':
-      return { sql: `${col} <= ?`, params: [vals[0]] };
+      return { sql: `${col} <= ${one(0)}` };
     case 'BETWEEN':
-      return { sql: `${col} BETWEEN ? AND ?`, params: [vals[0], vals[1]] };
+      return { sql: `${col} BETWEEN ${one(0)} AND ${one(1)}` };
     case 'CONTAINS':
-      return vals.length ? { sql: `(${vals.map(() => `instr(${col}, ?) > 0`).join(' OR ')})`, params: vals.map(String) } : { sql: '0', params: [] };
+      return { sql: vals.length ? `(${texts()})` : '0' };
     case 'NOT_CONTAINS':
-      return vals.length ? { sql: `(${col} IS NULL OR NOT (${vals.map(() => `instr(${col}, ?) > 0`).join(' OR ')}))`, params: vals.map(String) } : { sql: '1', params: [] };
+      return { sql: vals.length ? `(${col} IS NULL OR NOT (${texts()}))` : '1' };
   }
 }
 
@@ -81,13 +85,18 @@ export function rowFilter(
   p: Principal,
   dataset: Resource,
   state: { enabled: boolean; policies: PdpPolicy[]; columns: DatasetColumn[] },
-): RowFilter | null {
+): PdpFilter | null {
   if (!state.enabled || access.can(p, 'dataset.allRows', dataset)) return null;
   const byName = new Map(state.columns.map((c) => [c.name.toLowerCase(), c]));
   const mine = state.policies.filter((pol) => names(pol, p));
   if (mine.some((pol) => pol.parameters.length === 0)) return null;
   const parts: string[] = [];
-  const params: unknown[] = [];
+  const params: Record<string, unknown> = {};
+  const bind = (v: unknown) => {
+    const name = `pdp_${Object.keys(params).length}`;
+    params[name] = v;
+    return `@${name}`;
+  };
   for (const pol of mine) {
     const ands: string[] = [];
     for (const param of pol.parameters) {
@@ -97,11 +106,9 @@ export function rowFilter(
         ands.push('0');
         continue;
       }
-      const s = parameterSql(param, col);
-      ands.push(s.sql);
-      params.push(...s.params);
+      ands.push(parameterSql(param, col, bind).sql);
     }
     parts.push(`(${ands.join(' AND ')})`);
   }
-  return { where: parts.length ? parts.join(' OR ') : '0', params, policyIds: mine.map((m) => m.id) };
+  return { sql: parts.length ? parts.join(' OR ') : '0', params, policyIds: mine.map((m) => m.id) };
 }

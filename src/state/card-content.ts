@@ -7,6 +7,7 @@ import type { Resource } from '../access/resources.js';
 import type { CardsStore } from './cards.js';
 import type { StoreContext } from './context.js';
 import type { Actor, DatasetsStore } from './datasets.js';
+import { ident, type RowService, type RowSource } from './rows.js';
 
 export const renderParts = [
   'title',
@@ -36,6 +37,7 @@ export class CardContentStore {
     private readonly ctx: StoreContext,
     private readonly cards: CardsStore,
     private readonly datasets: DatasetsStore,
+    private readonly rows: RowService,
   ) {}
 
   /**
@@ -67,39 +69,43 @@ export class CardContentStore {
    * The card's data: the last numeric column summed by the first text column (a KPI card of the
    * emulator has no saved query), ordered by label, at most 20 groups.
    */
-  series(id: number, actor: Actor): { series: ChartSeries; datasetId: string; datasetName: string; total: number } {
+  async series(id: number, actor: Actor): Promise<{ series: ChartSeries; datasetId: string; datasetName: string; total: number }> {
     const card = this.cards.get(id);
     if (!this.datasets.find(card.datasourceId)) throw conflict(`Card ${id} cannot render: its DataSet ${card.datasourceId} no longer exists`);
     // the card's owner (and whoever may see the card) sees its data through the card
     this.ctx.access.require(actor, 'card.read', this.resource(card, actor));
-    let target;
+    let src: RowSource;
     try {
-      target = this.datasets.queryTarget(card.datasourceId, actor, true);
+      src = this.rows.source(card.datasourceId, actor, { throughObject: true });
     } catch (e) {
       if (e instanceof ApiError && e.status === 400) throw conflict(`Card ${id} cannot render: ${e.message}`);
       throw e;
     }
-    const label = target.columns.find((c) => c.type === 'STRING');
-    const value = [...target.columns].reverse().find((c) => numericTypes.has(c.type));
-    const valueSql = value ? `coalesce(sum(${quoteIdent(value.name)}), 0)` : 'count(*)';
-    const labelSql = label ? quoteIdent(label.name) : `'Total'`;
-    const rows = this.ctx.sqlite
-      .prepare(
-        `select coalesce(cast(${labelSql} as text), '') as label, ${valueSql} as value from ${quoteIdent(target.table)} group by 1 order by 1 limit ${MAX_GROUPS}`,
-      )
-      .all() as Array<{ label: string; value: number }>;
-    const totalRow = this.ctx.sqlite.prepare(`select ${valueSql} as value from ${quoteIdent(target.table)}`).get() as { value: number };
-    const round = (n: number) => Math.round(Number(n) * 100) / 100;
+    const columns = src.target.columns;
+    const label = columns.find((c) => c.type === 'STRING');
+    const value = [...columns].reverse().find((c) => numericTypes.has(c.type));
+    const valueExpr = value ? `COALESCE(SUM(${ident(value.name)}), 0)` : 'COUNT(*)';
+    const labelExpr = `COALESCE(CAST(${label ? ident(label.name) : `'Total'`} AS CHAR), '')`;
+    const groups = await this.rows.rows(
+      this.rows.select(src, {
+        columns: [{ expr: labelExpr, as: 'label' }, { expr: valueExpr, as: 'value' }],
+        groupBy: ['1'],
+        orderBy: [{ expr: '1' }],
+        limit: MAX_GROUPS,
+      }),
+    );
+    const total = await this.rows.rows(this.rows.select(src, { columns: [{ expr: valueExpr, as: 'value' }] }));
+    const round = (n: unknown) => Math.round(Number(n) * 100) / 100;
     return {
       series: {
         title: card.title,
         labelColumn: label?.name ?? 'Total',
         valueColumn: value?.name ?? 'Row Count',
-        rows: rows.map((r) => ({ label: r.label, value: round(r.value) })),
+        rows: groups.rows.map(([l, v]) => ({ label: String(l), value: round(v) })),
       },
-      datasetId: target.dataset.id,
-      datasetName: target.dataset.name,
-      total: round(totalRow.value),
+      datasetId: src.dataset.id,
+      datasetName: src.dataset.name,
+      total: round(total.rows[0]?.[0] ?? 0),
     };
   }
 
@@ -108,7 +114,7 @@ export class CardContentStore {
    * `data` as base64, in the order asked; every other part is a key of its own (data and table give the
    * query result too).
    */
-  render(id: number, parts: RenderPart[], locale: string | undefined, actor: Actor): Record<string, unknown> {
+  async render(id: number, parts: RenderPart[], locale: string | undefined, actor: Actor): Promise<Record<string, unknown>> {
     let fmt: Intl.NumberFormat;
     try {
       fmt = new Intl.NumberFormat(locale ?? 'en-US', { maximumFractionDigits: 2 });
@@ -116,7 +122,7 @@ export class CardContentStore {
       throw badRequest(`Unknown locale '${locale}'`, [{ path: 'query.locale', message: 'Invalid locale' }]);
     }
     const card = this.cards.get(id);
-    const { series, datasetId, datasetName, total } = this.series(id, actor);
+    const { series, datasetId, datasetName, total } = await this.series(id, actor);
     const queryResult = {
       columns: [series.labelColumn, series.valueColumn],
       rows: series.rows.map((r) => [r.label, r.value]),

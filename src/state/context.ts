@@ -2,6 +2,7 @@ import type { Orm, Sqlite } from '../../db/client.js';
 import type { AccessPolicy } from '../access/policy.js';
 import type { Scheduler } from '../jobs/scheduler.js';
 import type { Clock } from '../clock.js';
+import type { QueryPool } from '../engines/sql/pool.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 
@@ -19,4 +20,11 @@ export interface StoreContext {
   access: AccessPolicy;
   /** Everything that happens later: stores register job kinds and enqueue jobs here. */
   jobs: Scheduler;
+  /**
+   * The database file the query workers open read-only; null for a database only in memory (the seeding
+   * template, which never reads rows), whose row reads then run on `sqlite` itself.
+   */
+  dbFile: string | null;
+  /** Runs dataset SQL off the server's thread, with the deadline and the result cap (shared by all instances). */
+  queries: QueryPool;
 }

@@ -14,7 +14,8 @@ import {
   users,
   type SchemaColumn,
 } from '../../db/schema/index.js';
-import { cellText, parseDate, parseDateTime, parseDelimitedRow, textConverter, ValueError, valueConverter, type Cell } from '../engines/csv.js';
+import { cellText, parseDelimitedRow, ValueError, valueConverter, type Cell } from '../engines/csv.js';
+import { registerConvertFunction } from '../engines/sql/convert.js';
 import { defaultStages, finishesAt, stageAt } from '../engines/jobs.js';
 import { columnTypes, quoteIdent, sqliteDeclaredType, type ColumnType, type DatasetColumn } from '../engines/sql/types.js';
 import { badRequest, conflict, forbidden, notFound, type ErrorDetail } from '../http/errors.js';
@@ -105,12 +106,8 @@ const UPLOAD_TTL_MS = 24 * 3600_000;
  * indexed as of the instance clock. The view is rebuilt lazily when that set changes.
  */
 export class DatasetsStore {
-  private sqlFunctionsReady = false;
-
   constructor(private readonly ctx: StoreContext) {
-    ctx.sqlite.function('domo_emu_convert', { deterministic: true }, (column: unknown, from: unknown, to: unknown, value: unknown) =>
-      convertCell(String(column), from as ColumnType, to as ColumnType, value),
-    );
+    registerConvertFunction(ctx.sqlite);
   }
 
   // ---------------------------------------------------------------- contract used by other families
@@ -903,16 +900,10 @@ export class DatasetsStore {
 
   // ---------------------------------------------------------------- queries
 
-  /** Registers the SQL engine's functions on this instance's connection, once. */
-  ensureSqlFunctions(register: (db: StoreContext['sqlite'], now: () => number) => void): void {
-    if (this.sqlFunctionsReady) return;
-    register(this.ctx.sqlite, () => this.ctx.clock.nowMs());
-    this.sqlFunctionsReady = true;
-  }
-
   /**
    * What a query on this dataset reads: the view of its visible rows (rebuilt first if the visible
-   * versions changed) and its columns. Needs read access.
+   * versions changed) and its columns. Needs read access. Only the row service (src/state/rows.ts) calls
+   * this: every other reader asks the row service.
    */
   queryTarget(
     id: string,
@@ -1328,27 +1319,3 @@ export function validateColumns(
   return out;
 }
 
-/** Converts a stored value between column types (schema changes); throws a 400 naming the column. */
-export function convertCell(column: string, from: ColumnType, to: ColumnType, v: unknown): Cell {
-  if (v === null || v === undefined) return null;
-  const fail = (why: string) =>
-    badRequest(`Column '${column}': cannot convert ${JSON.stringify(typeof v === 'bigint' ? String(v) : v)} from ${from} to ${to} (${why}); nothing was changed`, [
-      { path: `column.${column}`, message: `Cannot convert to ${to}` },
-    ]);
-  try {
-    if (to === 'STRING') return cellText(v);
-    if (from === 'STRING') return textConverter(to)(String(v));
-    const numeric = (t: ColumnType) => t === 'LONG' || t === 'DOUBLE' || t === 'DECIMAL';
-    if (numeric(from) && numeric(to)) {
-      const n = Number(v);
-      if (to === 'LONG' && !Number.isInteger(n)) throw new ValueError('not a whole number');
-      return n;
-    }
-    if (from === 'DATE' && to === 'DATETIME') return parseDateTime(String(v));
-    if (from === 'DATETIME' && to === 'DATE') return parseDate(String(v).slice(0, 10));
-    throw new ValueError('incompatible types');
-  } catch (e) {
-    if (e instanceof ValueError) throw fail(e.message);
-    throw e;
-  }
-}

@@ -1,13 +1,12 @@
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { desc, eq } from 'drizzle-orm';
 import { datasetExports } from '../../db/schema/index.js';
-import { csvLine } from '../engines/csv.js';
 import { stageAt, type Stage } from '../engines/jobs.js';
-import { quoteIdent } from '../engines/sql/types.js';
 import { badRequest, conflict } from '../http/errors.js';
 import type { StoreContext } from './context.js';
 import type { Actor, DatasetsStore } from './datasets.js';
+import { ident, type CsvOutput, type RowService } from './rows.js';
 
 export type ExportRow = typeof datasetExports.$inferSelect;
 
@@ -39,15 +38,21 @@ export class ExportsStore {
   constructor(
     private readonly ctx: StoreContext,
     private readonly datasets: DatasetsStore,
+    private readonly rows: RowService,
   ) {}
 
   get root(): string {
     return resolve(this.ctx.dataDir, 'exports');
   }
 
-  create(datasetId: string, input: ExportInput, actor: Actor): { created: boolean; export: Record<string, unknown> } {
-    this.ctx.access.require(actor, 'dataset.export', this.datasets.resource(this.datasets.byId(datasetId)));
-    const target = this.datasets.queryTarget(datasetId, actor);
+  /**
+   * Writes the export's CSV (through the row service, in a query worker) and records the export. Async: the
+   * rows are read off the server's thread; the "one active export" and "unchanged data" checks are made
+   * again once the file is written, so concurrent creates still behave as if one came after the other.
+   */
+  async create(datasetId: string, input: ExportInput, actor: Actor): Promise<{ created: boolean; export: Record<string, unknown> }> {
+    const src = this.rows.source(datasetId, actor, { export: true });
+    const target = src.target;
     const { file, key } = this.resolveTarget(input.bucket, input.path, datasetId);
     const names = new Map(target.columns.map((c) => [c.name.toLowerCase(), c.name]));
     const pick = (list: string[], where: string) =>
@@ -59,53 +64,33 @@ export class ExportsStore {
     const columns = input.columns?.length ? pick(input.columns, 'queryRequest.query.columns') : target.columns.map((c) => c.name);
     const groupBy = pick(input.groupBy ?? [], 'queryRequest.query.groupByColumns');
     const orderBy = (input.orderBy ?? []).map((o, i) => ({ column: pick([o.column], `queryRequest.query.orderByColumns[${i}]`)[0], desc: o.desc }));
-    const now = this.ctx.clock.nowMs();
-    const previous = this.ctx.orm
-      .select()
-      .from(datasetExports)
-      .where(eq(datasetExports.datasetId, datasetId))
-      .orderBy(desc(datasetExports.started))
-      .limit(1)
-      .get();
-    if (previous && previous.finishes > now) {
-      throw conflict(`DataSet ${datasetId} already has an active export (${previous.exportId}); wait for it to finish`);
-    }
     const requestSig = JSON.stringify({ b: input.bucket, p: file, r: input.region, c: columns, g: groupBy, o: orderBy, bom: input.includeBOM });
-    if (previous && previous.requestSig === requestSig && previous.dataSig === target.dataSignature) {
-      return { created: false, export: this.view(previous) };
-    }
+    const earlier = this.reuse(datasetId, requestSig, src.dataSignature);
+    if (earlier) return earlier;
 
-    let query = `SELECT ${columns.map(quoteIdent).join(', ')} FROM ${quoteIdent(target.table)}`;
-    if (groupBy.length) query += ` GROUP BY ${groupBy.map(quoteIdent).join(', ')}`;
-    if (orderBy.length) query += ` ORDER BY ${orderBy.map((o) => `${quoteIdent(o.column)} ${o.desc ? 'DESC' : 'ASC'}`).join(', ')}`;
-    const exportId = this.ctx.ids.uuid();
+    const query = this.rows.select(src, {
+      columns: columns.map(ident),
+      groupBy: groupBy.map(ident),
+      orderBy: orderBy.map((o) => ({ expr: ident(o.column), desc: o.desc })),
+    });
     mkdirSync(resolve(file, '..'), { recursive: true });
-    const tmp = `${file}.${exportId}.tmp`;
-    let rowCount = 0;
-    const fd = openSync(tmp, 'w');
+    const out: CsvOutput = await this.rows.csv(query, { header: true, bom: input.includeBOM, toFile: true });
+    // another create may have finished while this one read its rows
+    let raced;
     try {
-      let buf = input.includeBOM ? '\ufeff' : '';
-      buf += csvLine(columns);
-      for (const row of this.ctx.sqlite.prepare(query).raw(true).iterate() as IterableIterator<unknown[]>) {
-        buf += csvLine(row);
-        rowCount += 1;
-        if (buf.length > 1 << 20) {
-          writeSync(fd, buf);
-          buf = '';
-        }
-      }
-      writeSync(fd, buf);
-      closeSync(fd);
-      renameSync(tmp, file);
+      raced = this.reuse(datasetId, requestSig, src.dataSignature);
     } catch (e) {
-      try {
-        closeSync(fd);
-      } catch {
-        /* already closed */
-      }
-      rmSync(tmp, { force: true });
+      this.rows.discard(out);
       throw e;
     }
+    if (raced) {
+      this.rows.discard(out);
+      return raced;
+    }
+    const now = this.ctx.clock.nowMs();
+    const exportId = this.ctx.ids.uuid();
+    const rowCount = out.rowCount;
+    this.rows.moveCsv(out, file);
     const row = this.ctx.orm
       .insert(datasetExports)
       .values({
@@ -117,7 +102,7 @@ export class ExportsStore {
         includeBom: input.includeBOM,
         columns,
         requestSig,
-        dataSig: target.dataSignature,
+        dataSig: src.dataSignature,
         rowCount,
         filePath: file,
         createdBy: actor.userId,
@@ -127,6 +112,25 @@ export class ExportsStore {
       .returning()
       .get();
     return { created: true, export: this.view(row) };
+  }
+
+  /**
+   * The export that answers this request already, if any: 409 while the dataset's last export is still
+   * active; the last export itself when it had the same request over the same data.
+   */
+  private reuse(datasetId: string, requestSig: string, dataSig: string): { created: false; export: Record<string, unknown> } | null {
+    const previous = this.ctx.orm
+      .select()
+      .from(datasetExports)
+      .where(eq(datasetExports.datasetId, datasetId))
+      .orderBy(desc(datasetExports.started))
+      .limit(1)
+      .get();
+    if (previous && previous.finishes > this.ctx.clock.nowMs()) {
+      throw conflict(`DataSet ${datasetId} already has an active export (${previous.exportId}); wait for it to finish`);
+    }
+    if (previous && previous.requestSig === requestSig && previous.dataSig === dataSig) return { created: false, export: this.view(previous) };
+    return null;
   }
 
   /** Exports of a dataset, newest first (read access needed). */

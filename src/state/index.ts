@@ -25,10 +25,10 @@ import { WorkflowsStore } from './workflows.js';
 export function createStores(ctx: StoreContext) {
   const outbox = new OutboxStore(ctx);
   const datasetFamily = datasetFamilyStores(ctx);
-  const { datasets, cards } = datasetFamily;
+  const { datasets, cards, rows } = datasetFamily;
   const activity = new ActivityStore(ctx);
   const pages = new PagesStore(ctx);
-  const cardContent = new CardContentStore(ctx, cards, datasets);
+  const cardContent = new CardContentStore(ctx, cards, datasets, rows);
   return {
     outbox,
     roles: new RolesStore(ctx),
@@ -48,7 +48,7 @@ export function createStores(ctx: StoreContext) {
     workflows: new WorkflowsStore(ctx, activity),
     codeEngine: new CodeEngineStore(ctx, activity),
     search: new SearchStore(ctx, datasets, pages),
-    scheduledReports: new ScheduledReportsStore(ctx, { cards, cardContent, datasets, outbox, pages }),
+    scheduledReports: new ScheduledReportsStore(ctx, { cards, cardContent, datasets, rows, outbox, pages }),
     migrations: new MigrationsStore(ctx),
     remoteDomostats: new RemoteDomostatsStore(ctx),
   };

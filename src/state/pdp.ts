@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { datasetPdp, groups, pdpPolicies, users, type PdpParameter } from '../../db/schema/index.js';
-import { rowFilter, type PdpPolicy, type RowFilter } from '../access/pdp.js';
+import { rowFilter, type PdpFilter, type PdpPolicy } from '../access/pdp.js';
 import type { Principal } from '../access/principal.js';
 import { badRequest, notFound, type ErrorDetail } from '../http/errors.js';
 import type { StoreContext } from './context.js';
@@ -36,7 +36,7 @@ export class PdpStore {
   ) {}
 
   /** The row filter for `p` on a dataset (null: every row). Every reader of rows goes through this. */
-  filterFor(ds: DatasetRow, p: Principal): RowFilter | null {
+  filterFor(ds: DatasetRow, p: Principal): PdpFilter | null {
     const state = this.stateRow(ds.seq);
     if (!state?.enabled) return null;
     return rowFilter(this.ctx.access, p, this.datasets.resource(ds), {

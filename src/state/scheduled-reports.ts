@@ -11,14 +11,16 @@ import {
 } from '../../db/schema/index.js';
 import { nextRunAfter } from '../engines/report-schedule.js';
 import { nextRecurring } from '../jobs/scheduler.js';
-import { badRequest, conflict, forbidden, notFound } from '../http/errors.js';
-import type { CardsStore } from './cards.js';
+import type { CompiledQuery } from '../engines/sql/compile.js';
+import { ApiError, badRequest, conflict, forbidden, notFound } from '../http/errors.js';
+import type { CardRow, CardsStore } from './cards.js';
 import type { Principal } from '../access/principal.js';
 import type { Resource } from '../access/resources.js';
 import type { CardContentStore } from './card-content.js';
 import type { StoreContext } from './context.js';
 import type { DatasetsStore } from './datasets.js';
 import type { OutboxStore } from './outbox.js';
+import { ident, type RowReader, type RowResult, type RowService } from './rows.js';
 
 export type ScheduleRow = typeof reportSchedules.$inferSelect;
 export type HistoryRow = typeof reportHistory.$inferSelect;
@@ -112,7 +114,7 @@ export class ScheduledReportsStore {
 
   constructor(
     private readonly ctx: StoreContext,
-    private readonly deps: { cards: CardsStore; cardContent: CardContentStore; datasets: DatasetsStore; outbox: OutboxStore; pages: PageLookup },
+    private readonly deps: { cards: CardsStore; cardContent: CardContentStore; datasets: DatasetsStore; rows: RowService; outbox: OutboxStore; pages: PageLookup },
   ) {
     this.pages = deps.pages;
     // A schedule fires at its next run time: a run starts, and the next fire is planned from this one.
@@ -564,10 +566,12 @@ export class ScheduledReportsStore {
     if (s.resourceType === 'CARD') {
       const card = this.deps.cards.find(Number(s.resourceId));
       if (card) {
-        // a send renders as the schedule's owner sees the card
+        // a send renders the card as the schedule's owner sees it; it runs inside the job's transaction,
+        // synchronously: the row service's inline path (see rowsInline)
         const owner = this.ctx.orm.select().from(users).where(eq(users.id, s.ownerId)).get();
-        const rendered = owner ? this.renderCard(card.id, this.ctx.access.principal(owner, 'system')) : null;
-        if (rendered) lines.push(`${String(rendered.summaryNumberLabel)}: ${String(rendered.summaryNumberValue)}`);
+        const plan = owner ? this.cardPlan(card, this.ctx.access.principal(owner, 'system')) : null;
+        const view = this.cardView(card, plan, plan && { agg: this.deps.rows.rowsInline(plan.agg), head: this.deps.rows.rowsInline(plan.head) });
+        lines.push(`${String(view.summaryNumberLabel)}: ${String(view.summaryNumberValue)}`);
       }
     }
     if (h.emailParams && Object.keys(h.emailParams).length) lines.push(`Parameters: ${JSON.stringify(h.emailParams)}`);
@@ -671,37 +675,57 @@ export class ScheduledReportsStore {
   // ------------------------------------------------------------------ card rendering
 
   /** card-email-data: each card rendered from its dataset's current rows as `actor` may see them, keyed by card id. */
-  cardEmailData(cardIds: number[], actor: ReportActor): Record<string, Record<string, unknown>> {
-    for (const id of cardIds) this.ctx.access.require(actor, 'card.read', this.deps.cardContent.resource(this.deps.cards.get(id), actor));
-    return Object.fromEntries(cardIds.map((id) => [String(id), this.renderCard(id, actor)]));
+  async cardEmailData(cardIds: number[], actor: ReportActor): Promise<Record<string, Record<string, unknown>>> {
+    const cards = cardIds.map((id) => this.deps.cards.get(id));
+    for (const card of cards) this.ctx.access.require(actor, 'card.read', this.deps.cardContent.resource(card, actor));
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const card of cards) {
+      const plan = this.cardPlan(card, actor);
+      out[String(card.id)] = this.cardView(card, plan, plan && { agg: await this.deps.rows.rows(plan.agg), head: await this.deps.rows.rows(plan.head) });
+    }
+    return out;
   }
 
-  /** A card's email rendering; the caller has decided `viewer` may see the card (its rows are read through it). */
-  private renderCard(cardId: number, viewer: ReportActor): Record<string, unknown> {
-    const card = this.deps.cards.get(cardId);
+  /**
+   * The two queries a card email needs: the row count with the sum of the last numeric column, and the
+   * first five rows. Null when the card's dataset is gone or has no columns (the card renders empty).
+   * The rows are read through the card as `viewer` sees them (the caller decided `viewer` may see the card;
+   * PDP applies).
+   */
+  private cardPlan(card: CardRow, viewer: Principal): { columns: string[]; numeric: string | null; agg: CompiledQuery; head: CompiledQuery } | null {
+    if (!this.deps.datasets.find(card.datasourceId)) return null;
+    let src;
+    try {
+      src = this.deps.rows.source(card.datasourceId, viewer, { throughObject: true });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 400) return null; // a dataset with no columns renders as empty
+      throw e;
+    }
+    const numeric = [...src.target.columns].reverse().find((c) => ['LONG', 'DOUBLE', 'DECIMAL'].includes(String(c.type)));
+    const agg = this.deps.rows.select(src, { columns: ['COUNT(*)', ...(numeric ? [`SUM(${ident(numeric.name)})`] : [])] });
+    const head = this.deps.rows.select(src, { columns: ['*'], limit: 5 });
+    return { columns: src.target.columns.map((c) => c.name), numeric: numeric?.name ?? null, agg, head };
+  }
+
+  private cardView(
+    card: CardRow,
+    plan: { columns: string[]; numeric: string | null } | null,
+    data: { agg: RowResult; head: RowResult } | null,
+  ): Record<string, unknown> {
     let label = 'Rows';
     let value = 0;
     let rows: Array<Record<string, unknown>> = [];
     let columns: string[] = [];
     let rowCount = 0;
-    if (this.deps.datasets.find(card.datasourceId)) {
-      try {
-        const t = this.deps.datasets.queryTarget(card.datasourceId, viewer, true);
-        columns = t.columns.map((c) => c.name);
-        const numeric = [...t.columns].reverse().find((c) => ['LONG', 'DOUBLE', 'DECIMAL'].includes(String(c.type)));
-        const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
-        const agg = this.ctx.sqlite
-          .prepare(`select count(*) as n${numeric ? `, total(${q(numeric.name)}) as s` : ''} from ${q(t.table)}`)
-          .get() as { n: number; s?: number };
-        rowCount = agg.n;
-        if (numeric) {
-          label = `Total ${numeric.name}`;
-          value = Math.round((agg.s ?? 0) * 100) / 100;
-        } else value = agg.n;
-        rows = this.ctx.sqlite.prepare(`select * from ${q(t.table)} limit 5`).all() as Array<Record<string, unknown>>;
-      } catch {
-        /* a dataset with no columns renders as empty */
-      }
+    if (plan && data) {
+      columns = plan.columns;
+      const [n, sum] = data.agg.rows[0] ?? [0, null];
+      rowCount = Number(n);
+      if (plan.numeric) {
+        label = `Total ${plan.numeric}`;
+        value = Math.round(Number(sum ?? 0) * 100) / 100;
+      } else value = rowCount;
+      rows = this.deps.rows.objects(data.head);
     }
     const esc = (v: unknown) => String(v ?? '').replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
     const html =

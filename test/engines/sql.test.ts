@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/http/errors.js';
 import {
+  compileDomoExpression,
   compileDomoSql,
   iterateQuery,
   registerSqlFunctions,
@@ -860,5 +861,82 @@ describe('errors carry SQLite\'s message as a 400', () => {
 
   it('an invalid regular expression', () => {
     expect(refused("SELECT 'a' REGEXP '('").message).toMatch(/Invalid regular expression/);
+  });
+});
+
+describe('limits: nesting depth and the string cap', () => {
+  it('refuses parentheses nested deeper than MAX_NESTING with a 400 naming the limit', () => {
+    const err = apiError(() => compile(`SELECT ${'('.repeat(10_000)}1${')'.repeat(10_000)}`));
+    expect(err.status).toBe(400);
+    expect(err.message).toMatch(/nested more than 200 levels deep/);
+    expect(val(`${'('.repeat(200)}1${')'.repeat(200)}`)).toBe(1);
+  });
+
+  it('REPEAT, LPAD, SPACE, REPLACE, INSERT, CONCAT and GROUP_CONCAT stop at the connection\'s cap before building the string', () => {
+    registerSqlFunctions(db, () => clock, { maxBytes: 1000 });
+    try {
+      for (const expr of [
+        "REPEAT('ab', 501)",
+        "LPAD('x', 1001, 'y')",
+        "RPAD('x', 1001, 'y')",
+        'SPACE(1001)',
+        "REPLACE(REPEAT('a', 100), 'a', 'bbbbbbbbbbb')",
+        "INSERT(REPEAT('a', 600), 1, 0, REPEAT('b', 600))",
+        "CONCAT(REPEAT('a', 600), REPEAT('b', 600))",
+        "CONCAT_WS(',', REPEAT('a', 600), REPEAT('b', 600))",
+        "REGEXP_REPLACE(REPEAT('a', 500), 'a', 'bbb')",
+        "GROUP_CONCAT(REPEAT('x', 400)) FROM t",
+        "GROUP_CONCAT(DISTINCT REPEAT(region, 100) SEPARATOR '--') FROM t",
+        "STRING_AGG(REPEAT(region, 100), ',') FROM t",
+      ]) {
+        const err = apiError(() => val(expr));
+        expect(err.message, expr).toMatch(/^A string built by the query is larger than the 1000-byte limit \(--max-result-bytes\)/);
+      }
+      expect(val("LENGTH(REPEAT('ab', 500))")).toBe(1000);
+      expect(val("LENGTH(GROUP_CONCAT(REPEAT('x', 100)))")).toBe(100);
+    } finally {
+      registerSqlFunctions(db, () => clock);
+    }
+  });
+
+  it('keeps SQLite\'s text of values in the capped REPLACE and GROUP_CONCAT', () => {
+    expect(val("REPLACE(2.5, '.', ',')")).toBe('2,5');
+    expect(val("REPLACE('abc', '', 'x')")).toBe('abc');
+    expect(val('REPLACE(NULL, \'a\', \'b\')')).toBe(null);
+    expect(val('GROUP_CONCAT(price ORDER BY price) FROM t')).toBe('1.25,2.5,4.0');
+    expect(val("STRING_AGG(region, '/') FROM t WHERE qty IS NOT NULL")).toBe('East/West/East');
+  });
+});
+
+describe('compile targets with a source (the row service\'s derived tables)', () => {
+  const source = {
+    table: TABLE,
+    columns: [...COLUMNS, { name: 'twice', type: 'LONG' as const }],
+    source: `(SELECT v.*, v."qty" * 2 AS "twice" FROM ${quoteIdent(TABLE)} AS v WHERE v."region" = @r)`,
+    params: { r: 'East' },
+  };
+
+  it('reads the source at every table reference, with its parameters bound', () => {
+    expect(runQuery(db, compileDomoSql('SELECT region, twice FROM t ORDER BY twice', source)).rows).toEqual([
+      ['East', 4],
+      ['East', 6],
+    ]);
+    expect(runQuery(db, compileDomoSql('WITH x AS (SELECT * FROM t) SELECT COUNT(*) FROM x a, t b', source)).rows).toEqual([[4]]);
+  });
+
+  it('still lets a query read only the table itself', () => {
+    const leak = { ...source, source: `(SELECT v.* FROM ${quoteIdent(TABLE)} AS v WHERE v."region" IN (SELECT secret FROM other_secret))` };
+    expect(apiError(() => runQuery(db, compileDomoSql('SELECT * FROM t', leak))).message).toBe('A query can read only its own dataset');
+  });
+
+  it('compiles one expression (a formula) with the dialect and the confinement', () => {
+    const target = { table: TABLE, columns: COLUMNS };
+    expect(compileDomoExpression("IF(qty > 2, 'big', 'small')", target)).toBe("iif(qty > 2, 'big', 'small')");
+    expect(runQuery(db, compileDomoSql('SELECT region, bigness FROM t WHERE qty IS NOT NULL ORDER BY qty', {
+      ...target,
+      source: `(SELECT v.*, ${compileDomoExpression("IF(qty > 2, 'big', 'small')", target)} AS "bigness" FROM ${quoteIdent(TABLE)} AS v)`,
+    })).rows).toEqual([['East', 'small'], ['East', 'big'], ['West', 'big']]);
+    expect(compileDomoExpression('(SELECT MAX(qty) FROM anything)', target)).toContain(`FROM ${quoteIdent(TABLE)} AS "anything"`);
+    for (const bad of ['SELECT 1', 'qty FROM t', 'qty; DROP TABLE t', '']) expect(apiError(() => compileDomoExpression(bad, target)).status).toBe(400);
   });
 });

@@ -10,7 +10,9 @@
  * 5. emit canonical SQLite text.
  *
  * The output reads the target table directly (`FROM "target" AS "name"`), never through a wrapping subquery,
- * so SQLite's planner uses the target's indexes exactly as it would for hand-written SQL.
+ * so SQLite's planner uses the target's indexes exactly as it would for hand-written SQL. When the target
+ * has a `source` (the row service's derived table: computed columns, a row filter), every table reference
+ * reads that instead; SQLite flattens such a simple subquery into the query, so indexes still apply.
  */
 import { badRequest } from '../../http/errors.js';
 import type { DatasetColumn } from './types.js';
@@ -33,9 +35,22 @@ import {
 } from './lexer.js';
 
 export interface CompileTarget {
-  /** The SQLite table or view holding the dataset's visible rows: the bare name, unquoted. */
+  /**
+   * The SQLite table or view holding the dataset's visible rows: the bare name, unquoted. The read-only
+   * guard allows exactly the b-trees `SELECT * FROM table` reads, whatever `source` adds.
+   */
   table: string;
+  /** The columns a query may name (the dataset's, plus any computed column `source` adds). */
   columns: DatasetColumn[];
+  /**
+   * What every table reference reads instead of the bare table: SQLite text for a derived table over it,
+   * e.g. `(SELECT v.*, <expr> AS "name" FROM "dataset_<seq>" AS v WHERE <predicate>)`. Built by the row service
+   * only (never from client text); it may use named parameters (`@name`) bound from `params`, since a query
+   * can name its table several times (self-joins, CTEs).
+   */
+  source?: string;
+  /** Values for the named parameters of `source`. */
+  params?: Record<string, unknown>;
 }
 
 export interface CompiledQuery {
@@ -177,10 +192,20 @@ type Scope = Map<string, string>;
 class Confiner {
   private cteCount = 0;
 
+  /** The SQL every table reference becomes: the quoted table, or the target's derived-table source. */
+  private readonly from: string;
+
   constructor(
-    private readonly target: string,
+    target: CompileTarget,
     private readonly source: string,
-  ) {}
+  ) {
+    this.from = target.source ?? quoteIdent(target.table);
+  }
+
+  /** One expression (a formula): its subqueries are confined like any query's. */
+  expression(items: Node[]): void {
+    this.scan(items, 0, new Map(), {});
+  }
 
   query(items: Node[], scope: Scope): void {
     let i = 0;
@@ -346,7 +371,7 @@ class Confiner {
     }
     const cte = parts.length === 1 ? scope.get(foldCase(parts[0])) : undefined;
     const aliased = this.aliasAt(items, e + 1);
-    const sql = quoteIdent(cte ?? this.target) + (aliased ? '' : ` AS ${quoteIdent(parts[parts.length - 1])}`);
+    const sql = (cte ? quoteIdent(cte) : this.from) + (aliased ? '' : ` AS ${quoteIdent(parts[parts.length - 1])}`);
     items.splice(j, e - j + 1, raw(sql, { start: n.start, end: items[e].end }));
     return this.afterTable(items, j + 1);
   }
@@ -486,6 +511,20 @@ const call =
     return `${impl}(${args.map(e).join(', ')})`;
   };
 
+const asText = (nodes: Node[]) => `CAST((${e(nodes)}) AS TEXT)`;
+
+/** A plain operand: a column (t.col), a literal. Concatenating plain operands cannot outgrow the data. */
+const isPlainOperand = (nodes: Node[]) =>
+  nodes.length > 0 &&
+  nodes.every((n, i) => (i % 2 === 1 ? isOp(n, '.') : n.k === 'word' || n.k === 'qident' || n.k === 'str' || n.k === 'num'));
+
+/**
+ * CONCAT of computed parts (REPEAT, nested CONCAT, subqueries) is checked against the string cap, so that
+ * doubling a string level by level stops at the first level over the cap; plain columns and literals stay
+ * SQLite's native ||.
+ */
+const capped = (args: Node[][], sql: string) => (args.every(isPlainOperand) ? sql : `domo_cap(${sql})`);
+
 function indexOfWord(items: Node[], ...ups: string[]): number {
   return items.findIndex((n) => isWord(n, ...ups));
 }
@@ -570,9 +609,12 @@ const HANDLERS: Record<string, Handler> = {
   // || gives NULL when any argument is NULL, exactly MySQL's CONCAT (SQLite's concat() skips NULLs).
   CONCAT: ({ name, args }) => {
     arity(name, args, 1, Infinity);
-    return args.length === 1 ? `((${e(args[0])}) || '')` : `(${args.map((a) => `(${e(a)})`).join(' || ')})`;
+    return capped(args, args.length === 1 ? `((${e(args[0])}) || '')` : `(${args.map((a) => `(${e(a)})`).join(' || ')})`);
   },
-  CONCAT_WS: call('concat_ws', 2, Infinity),
+  CONCAT_WS: ({ name, args }) => {
+    arity(name, args, 2, Infinity);
+    return capped(args, `concat_ws(${args.map(e).join(', ')})`);
+  },
   UPPER: call('domo_upper', 1),
   UCASE: call('domo_upper', 1),
   LOWER: call('domo_lower', 1),
@@ -614,7 +656,10 @@ const HANDLERS: Record<string, Handler> = {
   OCTET_LENGTH: call('octet_length', 1),
   CHAR_LENGTH: call('length', 1),
   CHARACTER_LENGTH: call('length', 1),
-  REPLACE: call('replace', 3),
+  REPLACE: ({ name, args }) => {
+    arity(name, args, 3, 3);
+    return `domo_replace(${args.map((a) => asText(a)).join(', ')})`;
+  },
   REVERSE: call('domo_reverse', 1),
   REPEAT: call('domo_repeat', 2),
   SPACE: call('domo_space', 1),
@@ -662,9 +707,17 @@ const HANDLERS: Record<string, Handler> = {
       if (s.length !== 1 || s[0].k !== 'str') throw bad(`${name}: SEPARATOR must be followed by a string`);
       sep = e(s);
     }
-    if (!distinct) return `group_concat(${expr}, ${sep ?? "','"}${order})`;
-    if (sep === null) return `group_concat(DISTINCT ${expr}${order})`;
-    return `domo_group_concat_distinct(${expr}, ${sep}${order})`;
+    // Registered aggregates that count the length they build (--max-result-bytes); CAST AS TEXT keeps
+    // SQLite's own conversion of numbers to text, as group_concat() has it.
+    const text = `CAST((${expr}) AS TEXT)`;
+    if (!distinct) return `domo_group_concat(${text}, ${sep ?? "','"}${order})`;
+    if (sep === null) return `domo_group_concat(DISTINCT ${text}${order})`;
+    return `domo_group_concat_distinct(${text}, ${sep}${order})`;
+  },
+  // SQLite's (and PostgreSQL's) name for it: the same capped aggregate.
+  STRING_AGG: ({ name, args }) => {
+    arity(name, args, 2, 2);
+    return `domo_group_concat(CAST((${e(args[0])}) AS TEXT), ${e(args[1])})`;
   },
   COUNT: ({ items }) => {
     if (isWord(items[0], 'DISTINCT')) {
@@ -1056,8 +1109,28 @@ export function compileDomoSql(sql: string, target: CompileTarget): CompiledQuer
     throw bad(`A query must start with SELECT or WITH, found ${describe(first)}`);
   }
 
-  new Confiner(target.table, sql).query(tree, new Map());
+  new Confiner(target, sql).query(tree, new Map());
   const out = new Dialect().rewrite(tree);
   return { sql: emit(out), target };
 }
 
+
+/** Top-level words that make text more than one expression. */
+const NOT_IN_EXPRESSION = new Set(['SELECT', 'WITH', 'FROM', 'WHERE', 'GROUP', 'HAVING', 'ORDER', 'LIMIT', 'UNION', 'EXCEPT', 'INTERSECT', 'WINDOW', 'INTO']);
+
+/**
+ * Compiles one Domo SQL expression (a beast mode formula, a card filter) to SQLite text over `target`, with the
+ * same dialect and confinement as a query: `SUM(amount) / COUNT(*)`, `CASE WHEN region = 'West' THEN 1 END`.
+ * The row service puts the result in a derived table (`SELECT v.*, <expr> AS "name" FROM view v`) or a WHERE.
+ */
+export function compileDomoExpression(text: string, target: CompileTarget): string {
+  if (typeof text !== 'string' || !text.trim()) throw bad('The expression is empty');
+  const tree = buildTree(tokenize(text));
+  for (const n of tree) {
+    if (isOp(n, ';')) throw bad('An expression cannot contain ";"');
+    if (n.k === 'word' && NOT_IN_EXPRESSION.has(n.up)) throw bad(`An expression cannot contain ${n.up} outside parentheses: write one value, e.g. SUM(\`amount\`)`);
+  }
+  if (!tree.length) throw bad('The expression is empty');
+  new Confiner(target, text).expression(tree);
+  return emit(new Dialect().rewrite(tree));
+}

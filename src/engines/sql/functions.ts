@@ -9,7 +9,7 @@
  * INTEGER) rather than number (which better-sqlite3 always stores as REAL).
  */
 import type Database from 'better-sqlite3';
-import { badRequest } from '../../http/errors.js';
+import { badRequest, resultTooLarge } from '../../http/errors.js';
 import {
   DAY_NAMES,
   MONTH_NAMES,
@@ -44,7 +44,21 @@ type V = bigint | number | string | Buffer | null | undefined;
 
 interface ClockHolder {
   now: () => number;
+  /** Largest string a function may build (--max-result-bytes). */
+  maxBytes: number;
 }
+
+export interface SqlFunctionOptions {
+  /**
+   * Largest string (in UTF-16 code units, about bytes for ASCII) that REPEAT, LPAD, RPAD, SPACE, INSERT,
+   * REPLACE, REGEXP_REPLACE, CONCAT and GROUP_CONCAT may build: past it they fail with resultTooLarge()
+   * before allocating. Default: MAX_STRING (16 MiB, MySQL's max_allowed_packet order of magnitude).
+   */
+  maxBytes?: number;
+}
+
+/** The string cap when no --max-result-bytes applies. */
+export const MAX_STRING = 16_777_216;
 
 const registered = new WeakMap<Database.Database, ClockHolder>();
 
@@ -272,16 +286,23 @@ function varianceAggregate(sample: boolean, sqrt: boolean) {
 
 /**
  * Registers the MySQL-style functions Domo SQL users write, on one connection. `now` is the instance clock
- * (ms since the epoch). Idempotent per connection; calling again replaces the clock the functions read.
+ * (ms since the epoch). Idempotent per connection; calling again replaces the clock and the string cap the
+ * functions read (the query worker does so before every query).
  */
-export function registerSqlFunctions(db: Database.Database, now: () => number): void {
+export function registerSqlFunctions(db: Database.Database, now: () => number, opts: SqlFunctionOptions = {}): void {
+  const maxBytes = opts.maxBytes ?? MAX_STRING;
   const existing = registered.get(db);
   if (existing) {
     existing.now = now;
+    existing.maxBytes = maxBytes;
     return;
   }
-  const clock: ClockHolder = { now };
+  const clock: ClockHolder = { now, maxBytes };
   registered.set(db, clock);
+  /** Refuses a string of `length` before it is built (the functions' share of --max-result-bytes). */
+  const fits = (length: number): void => {
+    if (length > clock.maxBytes) throw resultTooLarge(clock.maxBytes, 'A string built by the query');
+  };
 
   const pure = (name: string, fn: (...args: V[]) => unknown) =>
     db.function(name, { deterministic: true, safeIntegers: true, varargs: true }, fn as (...a: unknown[]) => unknown);
@@ -322,7 +343,7 @@ export function registerSqlFunctions(db: Database.Database, now: () => number): 
     const L = cpLen(str);
     if (L >= n) return cpSlice(str, 0, n);
     if (!p) return null;
-    if (n > 16_777_216) return null;
+    fits(n);
     const need = n - L;
     const fill = cpSlice(p.repeat(Math.ceil(need / cpLen(p))), 0, need);
     return left ? fill + str : str + fill;
@@ -362,11 +383,35 @@ export function registerSqlFunctions(db: Database.Database, now: () => number): 
     const str = toText(s)!;
     const k = intArg(n)!;
     if (k <= 0 || !str) return '';
-    return str.length * k > 16_777_216 ? null : str.repeat(k);
+    fits(str.length * k);
+    return str.repeat(k);
   });
   strict('domo_space', (n) => {
     const k = intArg(n)!;
-    return k <= 0 ? '' : k > 16_777_216 ? null : ' '.repeat(k);
+    if (k <= 0) return '';
+    fits(k);
+    return ' '.repeat(k);
+  });
+  /**
+   * SQLite's replace() with the size checked first (the compiler passes text: CAST(x AS TEXT), so values
+   * convert exactly as SQLite's own replace() would convert them).
+   */
+  strict('domo_replace', (s, from, to) => {
+    const str = toText(s)!;
+    const f = toText(from)!;
+    const t = toText(to)!;
+    if (!f) return str;
+    if (t.length > f.length) {
+      let count = 0;
+      for (let i = str.indexOf(f); i >= 0; i = str.indexOf(f, i + f.length)) count++;
+      fits(str.length + count * (t.length - f.length));
+    }
+    return str.split(f).join(t);
+  });
+  /** A value the query built (CONCAT of computed parts), refused when it is over the cap. */
+  pure('domo_cap', (v) => {
+    if (typeof v === 'string' || Buffer.isBuffer(v)) fits(v.length);
+    return v;
   });
   strict('domo_ascii', (s) => {
     const b = Buffer.from(toText(s)!, 'utf8');
@@ -395,7 +440,9 @@ export function registerSqlFunctions(db: Database.Database, now: () => number): 
     const L = cpLen(str);
     if (p < 1 || p > L) return str;
     if (l < 0 || p - 1 + l > L) l = L - p + 1;
-    return cpSlice(str, 0, p - 1) + toText(repl)! + cpSlice(str, p - 1 + l);
+    const r = toText(repl)!;
+    fits(str.length - l + r.length);
+    return cpSlice(str, 0, p - 1) + r + cpSlice(str, p - 1 + l);
   });
   pure('domo_elt', (n, ...strs) => {
     const i = intArg(n);
@@ -424,9 +471,13 @@ export function registerSqlFunctions(db: Database.Database, now: () => number): 
     if (anyNull([s, p])) return null;
     return compileRegex(toText(p)!, regexFlags(type)).test(toText(s)!) ? 1n : 0n;
   });
-  strict('domo_regexp_replace', (s, p, r) =>
-    toText(s)!.replace(new RegExp(compileRegex(toText(p)!, regexFlags(null)).source, regexFlags(null) + 'g'), toText(r)!),
-  );
+  strict('domo_regexp_replace', (s, p, r) => {
+    const str = toText(s)!;
+    const out = str.replace(new RegExp(compileRegex(toText(p)!, regexFlags(null)).source, regexFlags(null) + 'g'), toText(r)!);
+    // The replacement is built by V8 before it can be measured: refused right after (at most one such string).
+    fits(out.length);
+    return out;
+  });
   strict('domo_regexp_substr', (s, p) => {
     const m = compileRegex(toText(p)!, regexFlags(null)).exec(toText(s)!);
     return m ? m[0] : null;
@@ -479,20 +530,45 @@ export function registerSqlFunctions(db: Database.Database, now: () => number): 
   db.aggregate('domo_stddev_samp', { safeIntegers: true, ...varianceAggregate(true, true) } as never);
   db.aggregate('domo_var_pop', { safeIntegers: true, ...varianceAggregate(false, false) } as never);
   db.aggregate('domo_var_samp', { safeIntegers: true, ...varianceAggregate(true, false) } as never);
+  /**
+   * GROUP_CONCAT (and STRING_AGG): SQLite's group_concat with the running length checked against the cap, so
+   * a GROUP_CONCAT over big values fails before it holds more than the cap. The compiler passes the values as
+   * CAST(x AS TEXT), so they read exactly as in SQLite's group_concat(); the separator defaults to ','.
+   */
+  interface Concat {
+    out: string[];
+    length: number;
+    sep: string;
+  }
+  const concatStep = (acc: Concat, t: string, sep: V) => {
+    acc.sep = sep === undefined ? ',' : (toText(sep) ?? '');
+    acc.length += t.length + (acc.out.length ? acc.sep.length : 0);
+    fits(acc.length);
+    acc.out.push(t);
+  };
+  db.aggregate('domo_group_concat', {
+    safeIntegers: true,
+    varargs: true,
+    start: (): Concat => ({ out: [], length: 0, sep: ',' }),
+    step: (acc: Concat, v: V, sep: V) => {
+      if (v !== null && v !== undefined) concatStep(acc, toText(v)!, sep);
+      return acc;
+    },
+    result: (acc: Concat) => (acc.out.length ? acc.out.join(acc.sep) : null),
+  } as never);
   db.aggregate('domo_group_concat_distinct', {
     safeIntegers: true,
-    start: () => ({ seen: new Set<string>(), out: [] as string[], sep: ',' }),
-    step: (acc: { seen: Set<string>; out: string[]; sep: string }, v: V, sep: V) => {
+    start: () => ({ seen: new Set<string>(), out: [] as string[], length: 0, sep: ',' }),
+    step: (acc: Concat & { seen: Set<string> }, v: V, sep: V) => {
       if (v === null || v === undefined) return acc;
       const t = toText(v)!;
-      acc.sep = toText(sep) ?? '';
       if (!acc.seen.has(t)) {
         acc.seen.add(t);
-        acc.out.push(t);
+        concatStep(acc, t, sep);
       }
       return acc;
     },
-    result: (acc: { out: string[]; sep: string }) => (acc.out.length ? acc.out.join(acc.sep) : null),
+    result: (acc: Concat) => (acc.out.length ? acc.out.join(acc.sep) : null),
   } as never);
 
   // ---- dates and times ----

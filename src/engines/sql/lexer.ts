@@ -204,6 +204,13 @@ function readQuoted(sql: string, at: number, q: string, backslash: boolean): { v
   }
 }
 
+/**
+ * How deeply parentheses may nest. The compiler walks the tree recursively and SQLite's own parser stops near
+ * 1000 levels (the compiler adds a few of its own), so deeper text is refused up front with a 400 rather than
+ * overflowing a stack. No hand-written or generated query we know of comes near it.
+ */
+export const MAX_NESTING = 200;
+
 /** Nests tokens by parentheses. */
 export function buildTree(tokens: Token[]): Node[] {
   const root: Node[] = [];
@@ -211,6 +218,11 @@ export function buildTree(tokens: Token[]): Node[] {
   let cur = root;
   for (const t of tokens) {
     if (t.k === 'op' && t.text === '(') {
+      if (stack.length >= MAX_NESTING) {
+        throw badRequest(`Parentheses are nested more than ${MAX_NESTING} levels deep (at position ${t.start + 1}); the limit is ${MAX_NESTING}`, [
+          { path: 'sql', message: `Nesting deeper than ${MAX_NESTING} levels` },
+        ]);
+      }
       stack.push({ items: cur, open: t });
       cur = [];
     } else if (t.k === 'op' && t.text === ')') {

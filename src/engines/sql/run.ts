@@ -2,8 +2,10 @@
  * Running a compiled query: better-sqlite3's read-only and single-statement checks as a second guard,
  * raw array rows, and a Domo column type per output column.
  */
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import { ApiError, badRequest } from '../../http/errors.js';
+import { csvLine } from '../csv.js';
+import { ApiError, badRequest, resultTooLarge } from '../../http/errors.js';
 import type { CompiledQuery } from './compile.js';
 import { isRegistered } from './functions.js';
 import { domoTypeFromDeclared, quoteIdent, type ColumnType } from './types.js';
@@ -39,6 +41,27 @@ function toApiError(err: unknown): unknown {
   return err;
 }
 
+/** The named parameters of the target's source, or nothing (better-sqlite3 refuses an unused object). */
+function bindings(q: CompiledQuery): [Record<string, unknown>] | [] {
+  const p = q.target?.params;
+  return p && Object.keys(p).length ? [p] : [];
+}
+
+/**
+ * Any error of running a query as the client should see it: an ApiError as it is, SQLite's own errors (no such
+ * column, misuse of aggregate, string or blob too big) as a 400 with SQLite's message; anything else unchanged.
+ */
+export function asApiError(err: unknown): unknown {
+  const e = toApiError(err);
+  if (e instanceof ApiError) return e;
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_')) {
+    const message = (e as Error).message;
+    return badRequest(`SQL error: ${message}`, [{ path: 'body.sql', message }]);
+  }
+  return e;
+}
+
 function prepare(db: Database.Database, q: CompiledQuery): Database.Statement {
   if (!isRegistered(db)) {
     throw new Error('registerSqlFunctions(db, now) must be called on this connection before running Domo SQL');
@@ -53,7 +76,7 @@ function prepare(db: Database.Database, q: CompiledQuery): Database.Statement {
   if (!stmt.readonly || !stmt.reader) throw badRequest('Only a read-only SELECT query is allowed');
   if (q.target) {
     try {
-      assertConfined(db, q.sql, q.target.table);
+      assertConfined(db, q.sql, q.target.table, bindings(q));
     } catch (err) {
       throw toApiError(err);
     }
@@ -70,7 +93,8 @@ interface Op {
   p4: unknown;
 }
 
-const explain = (db: Database.Database, sql: string) => db.prepare(`EXPLAIN ${sql}`).all() as Op[];
+const explain = (db: Database.Database, sql: string, params: [Record<string, unknown>] | [] = []) =>
+  db.prepare(`EXPLAIN ${sql}`).all(...params) as Op[];
 const OPENS = new Set(['OpenRead', 'OpenWrite', 'ReopenIdx']);
 const DENIED_CALL = /^(load_extension|readfile|writefile|edit|fts3_tokenizer|sqlite_|pragma_|randomblob|zeroblob)/i;
 
@@ -116,9 +140,11 @@ function computeAllowedPages(db: Database.Database, table: string): Set<string> 
  * A guard that does not trust the compiler: SQLite's own program for the statement may open no b-tree but the
  * target's (and its indexes), no virtual table (pragma_*, json_each, dbstat) and call no file function.
  */
-function assertConfined(db: Database.Database, sql: string, table: string): void {
+function assertConfined(db: Database.Database, sql: string, table: string, params: [Record<string, unknown>] | []): void {
+  // Allowed: what the bare table reads, never what a source adds (a computed column or a row filter must
+  // read that same dataset only).
   const allowed = allowedPages(db, table);
-  for (const op of explain(db, sql)) {
+  for (const op of explain(db, sql, params)) {
     if (OPENS.has(op.opcode) && !allowed.has(`${op.p3}:${op.p2}`)) {
       throw badRequest('A query can read only its own dataset');
     }
@@ -193,12 +219,41 @@ function makeConverter(types: ColumnType[]): (row: unknown[]) => unknown[] {
   };
 }
 
+/**
+ * About what a value costs in a JSON answer, in bytes: what the result cap counts. Cheap on purpose (no
+ * UTF-8 encoding): string length plus quotes and a comma, 8 for a number.
+ */
+function valueBytes(v: unknown): number {
+  if (typeof v === 'string') return v.length + 3;
+  if (Buffer.isBuffer(v)) return v.length * 2 + 3;
+  return v === null ? 5 : 8;
+}
+
+export interface RunOptions {
+  /** Refuse (resultTooLarge) once the rows read so far cost more than this in JSON (--max-result-bytes). */
+  maxBytes?: number;
+}
+
+/** Reads every row, counting what it costs when a cap applies (then row by row, so the cap stops it early). */
+function readAll(stmt: Database.Statement, q: CompiledQuery, maxBytes: number | undefined): unknown[][] {
+  if (maxBytes === undefined) return stmt.all(...bindings(q)) as unknown[][];
+  const rows: unknown[][] = [];
+  let bytes = 0;
+  for (const row of stmt.iterate(...bindings(q)) as IterableIterator<unknown[]>) {
+    bytes += 2;
+    for (let i = 0; i < row.length; i++) bytes += valueBytes(row[i]);
+    if (bytes > maxBytes) throw resultTooLarge(maxBytes);
+    rows.push(row);
+  }
+  return rows;
+}
+
 /** Runs a compiled query; SQLite errors (syntax, unknown column) become a 400 carrying SQLite's message. */
-export function runQuery(db: Database.Database, q: CompiledQuery): QueryResult {
+export function runQuery(db: Database.Database, q: CompiledQuery, opts: RunOptions = {}): QueryResult {
   const stmt = prepare(db, q);
   let rows: unknown[][];
   try {
-    rows = stmt.all() as unknown[][];
+    rows = readAll(stmt, q, opts.maxBytes);
   } catch (err) {
     throw toApiError(err);
   }
@@ -217,7 +272,7 @@ export function iterateQuery(db: Database.Database, q: CompiledQuery): QueryStre
   const stmt = prepare(db, q);
   const columns = stmt.columns().map((c) => c.name);
   const declared = declaredTypes(stmt, q);
-  const it = stmt.iterate() as IterableIterator<unknown[]>;
+  const it = stmt.iterate(...bindings(q)) as IterableIterator<unknown[]>;
   const head: unknown[][] = [];
   let done = false;
   try {
@@ -256,4 +311,53 @@ export function iterateQuery(db: Database.Database, q: CompiledQuery): QueryStre
     }
   }
   return { columns, types, rows: rows() };
+}
+
+export interface CsvOptions {
+  /** A first line with the column names. */
+  header: boolean;
+  /** A UTF-8 byte order mark first (Excel). */
+  bom?: boolean;
+  /** Where the CSV goes once it is larger than `spillBytes` (or always, with `alwaysFile`). */
+  file: string;
+  /** How much CSV text is held in memory before it goes to `file`. */
+  spillBytes: number;
+  alwaysFile?: boolean;
+}
+
+/** A CSV result: small ones as text, larger ones in the file named by CsvOptions.file (the caller removes it). */
+export type CsvResult = { rowCount: number; columns: string[]; text: string; file?: undefined } | { rowCount: number; columns: string[]; file: string; text?: undefined };
+
+/**
+ * The one CSV writer for query results (the spill mechanism): rows are formatted as they are read, held in
+ * memory up to `spillBytes`, then appended to `file` in blocks. A failure removes the partial file.
+ */
+export function queryToCsv(db: Database.Database, q: CompiledQuery, opts: CsvOptions): CsvResult {
+  const res = iterateQuery(db, q);
+  let buf = opts.bom ? '\ufeff' : '';
+  if (opts.header) buf += csvLine(res.columns);
+  let fd: number | null = null;
+  let rowCount = 0;
+  const flush = () => {
+    fd ??= openSync(opts.file, 'w');
+    writeSync(fd, buf);
+    buf = '';
+  };
+  try {
+    for (const row of res.rows) {
+      buf += csvLine(row);
+      rowCount++;
+      if (buf.length > opts.spillBytes) flush();
+    }
+    if (fd === null && !opts.alwaysFile) return { rowCount, columns: res.columns, text: buf };
+    flush();
+    closeSync(fd!);
+    fd = null;
+    return { rowCount, columns: res.columns, file: opts.file };
+  } catch (e) {
+    res.rows.return?.(undefined);
+    if (fd !== null) closeSync(fd);
+    rmSync(opts.file, { force: true });
+    throw e;
+  }
 }
