@@ -52,6 +52,8 @@ export interface RowSource {
   target: CompileTarget;
   /** Changes whenever the rows a query would see change (exports reuse an unchanged result). */
   dataSignature: string;
+  /** PDP is on for the dataset (the rows may be filtered for the reader). */
+  pdpEnabled?: boolean;
 }
 
 /** Rows as the API returns them: numbers as numbers, DATE 'YYYY-MM-DD', DATETIME ISO text, NULL as null. */
@@ -122,10 +124,11 @@ export class RowService {
     if (opts.export) this.ctx.access.require(reader, 'dataset.export', this.datasets.resource(this.datasets.byId(datasetId)));
     const t = this.datasets.queryTarget(datasetId, reader, opts.throughObject ?? false);
     const base: RowSource = { dataset: t.dataset, target: { table: t.table, columns: t.columns }, dataSignature: t.dataSignature };
-    const filter = this.pdp.filterFor(t.dataset, reader);
-    if (!filter) return base;
+    const pdpEnabled = this.pdp.enabled(t.dataset);
+    const filter = pdpEnabled ? this.pdp.filterFor(t.dataset, reader) : null;
+    if (!filter) return { ...base, pdpEnabled };
     // a filtered read identifies its rows by the filter too (an export of another user's rows is not "unchanged")
-    return { ...this.derived(base, { filter }), dataSignature: `${base.dataSignature}|pdp:${filter.policyIds.join(',')}:${reader.userId}` };
+    return { ...this.derived(base, { filter }), pdpEnabled, dataSignature: `${base.dataSignature}|pdp:${filter.policyIds.join(',')}:${reader.userId}` };
   }
 
   /**

@@ -692,7 +692,7 @@ export class ScheduledReportsStore {
    * The rows are read through the card as `viewer` sees them (the caller decided `viewer` may see the card;
    * PDP applies).
    */
-  private cardPlan(card: CardRow, viewer: Principal): { columns: string[]; numeric: string | null; agg: CompiledQuery; head: CompiledQuery } | null {
+  private cardPlan(card: CardRow, viewer: Principal): { columns: string[]; numeric: string | null; pdpEnabled: boolean; agg: CompiledQuery; head: CompiledQuery } | null {
     if (!this.deps.datasets.find(card.datasourceId)) return null;
     let src;
     try {
@@ -704,12 +704,12 @@ export class ScheduledReportsStore {
     const numeric = [...src.target.columns].reverse().find((c) => ['LONG', 'DOUBLE', 'DECIMAL'].includes(String(c.type)));
     const agg = this.deps.rows.select(src, { columns: ['COUNT(*)', ...(numeric ? [`SUM(${ident(numeric.name)})`] : [])] });
     const head = this.deps.rows.select(src, { columns: ['*'], limit: 5 });
-    return { columns: src.target.columns.map((c) => c.name), numeric: numeric?.name ?? null, agg, head };
+    return { columns: src.target.columns.map((c) => c.name), numeric: numeric?.name ?? null, pdpEnabled: src.pdpEnabled ?? false, agg, head };
   }
 
   private cardView(
     card: CardRow,
-    plan: { columns: string[]; numeric: string | null } | null,
+    plan: { columns: string[]; numeric: string | null; pdpEnabled: boolean } | null,
     data: { agg: RowResult; head: RowResult } | null,
   ): Record<string, unknown> {
     let label = 'Rows';
@@ -743,7 +743,7 @@ export class ScheduledReportsStore {
       htmlContent: html,
       cardType: card.type,
       cardLink: `/cards/${card.id}`,
-      pdpEnabled: false,
+      pdpEnabled: plan?.pdpEnabled ?? false,
       certified: false,
       companyCertified: false,
     };
