@@ -460,6 +460,7 @@ export class DatasetsStore {
         throw forbidden(`User ${actor.userId} cannot grant ${g.accessLevel} on DataSet ${id}: it is above their own access (${permissionString[own]})`);
       }
       const emails = this.principalEmails(g.type, g.id, `body.permissions[${i}].id`);
+      this.assertNotAbove(ds, own, g.type, g.id, actor);
       return { ...g, name: this.principalName(g.type, g.id) ?? '', emails };
     });
     const now = this.ctx.clock.nowMs();
@@ -484,6 +485,7 @@ export class DatasetsStore {
   /** Removes principals' access (the owner's cannot be removed). All are checked before anything changes. */
   revoke(id: string, principals: Array<{ type: 'USER' | 'GROUP'; id: number }>, actor: Actor): void {
     const ds = this.access(id, actor, 'share');
+    const own = this.levelOf(ds, actor);
     principals.forEach((p, i) => {
       this.principalEmails(p.type, p.id, principals.length > 1 ? `body[${i}].id` : 'path.userId');
       if (this.grantOf(ds.seq, p.type, p.id) === 'OWNER') {
@@ -491,6 +493,7 @@ export class DatasetsStore {
           { path: principals.length > 1 ? `body[${i}].id` : 'path.userId', message: 'Owner' },
         ]);
       }
+      this.assertNotAbove(ds, own, p.type, p.id, actor);
     });
     this.ctx.sqlite.transaction(() => {
       for (const p of principals) {
@@ -1242,6 +1245,14 @@ export class DatasetsStore {
       completedAt: done <= now ? done : null,
       statuses: defaultStages.filter((s) => idx.started + s.at <= now).map((s) => ({ status: s.state, timestamp: idx.started + s.at })),
     };
+  }
+
+  /** Nobody changes or removes a share stronger than their own access (a CAN_SHARE user cannot demote a CO_OWNER). */
+  private assertNotAbove(ds: DatasetRow, own: number, type: string, id: number, actor: Actor): void {
+    const cur = this.grantOf(ds.seq, type, id);
+    if (cur && cur !== 'OWNER' && levelRank[cur as AccessLevel] > own) {
+      throw forbidden(`User ${actor.userId} cannot change the ${cur} access of ${type} ${id} on DataSet ${ds.id}: it is above their own access (${permissionString[own]})`);
+    }
   }
 
   private grantOf(seq: number, type: string, id: number): string | undefined {
