@@ -159,9 +159,11 @@ export const ACTIONS = {
   'alert.share': { family: 'Alerts', does: 'share an alert', authority: ['alert.manage'], resource: 'alert', need: ['SUBSCRIBER'] },
   'alert.update': { family: 'Alerts', does: "change or delete an alert, or others' subscriptions", authority: ['alert.manage'], resource: 'alert', need: ['OWNER'] },
   'certification.manage': { family: 'CertifiedContent', does: 'certify or de-certify content', authority: ['certification.manage'] },
-  'schedule.create': { family: 'ScheduledReports', does: 'create, send or change a report schedule', authority: ['report.schedule'] },
-  'schedule.read': { family: 'ScheduledReports', does: 'see a report schedule and its history', resource: 'schedule', need: ['RECIPIENT'] },
-  'schedule.update': { family: 'ScheduledReports', does: 'change, send or delete a report schedule', authority: ['report.schedule'], resource: 'schedule', need: ['OWNER'] },
+  'schedule.create': { family: 'ScheduledReports', does: 'create a report schedule', authority: ['report.schedule'], rules: 'on a card or dataset the caller may read (card.read, dataset.read)' },
+  'schedule.read': { family: 'ScheduledReports', does: 'see a report schedule (or unsubscribe from it)', resource: 'schedule', need: ['RECIPIENT'] },
+  'schedule.history': { family: 'ScheduledReports', does: 'see a report run (history entry)', resource: 'schedule', need: ['OWNER'], rules: 'history entries show recipients: their schedule’s owner and content admins only' },
+  'schedule.readAll': { family: 'ScheduledReports', does: "see every user's report schedules and runs (filter=ALL)", authority: ['content.admin'] },
+  'schedule.update': { family: 'ScheduledReports', does: 'change, send or delete a report schedule, see its runs, resubscribe others', authority: ['report.schedule'], resource: 'schedule', need: ['OWNER'] },
   'reports.settings': { family: 'ScheduledReports', does: 'turn scheduled report emails on or off for the instance', authority: ['admin.settings'] },
 } as const satisfies Record<string, ActionSpec>;
 

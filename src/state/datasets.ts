@@ -17,7 +17,7 @@ import {
 import { cellText, parseDate, parseDateTime, parseDelimitedRow, textConverter, ValueError, valueConverter, type Cell } from '../engines/csv.js';
 import { defaultStages, finishesAt, stageAt } from '../engines/jobs.js';
 import { columnTypes, quoteIdent, sqliteDeclaredType, type ColumnType, type DatasetColumn } from '../engines/sql/types.js';
-import { badRequest, conflict, forbidden, notFound, type ErrorDetail } from '../http/errors.js';
+import { badRequest, conflict, notFound, type ErrorDetail } from '../http/errors.js';
 import type { Principal } from '../access/principal.js';
 import type { Resource } from '../access/resources.js';
 import type { Action } from '../access/actions.js';
@@ -454,13 +454,10 @@ export class DatasetsStore {
     actor: Actor,
   ): { dataset: DatasetRow; granted: Array<{ type: string; id: number; accessLevel: AccessLevel; name: string; emails: string[] }> } {
     const ds = this.access(id, actor, 'share');
-    const own = this.levelOf(ds, actor);
+    const res = this.resource(ds);
     const granted = grants.map((g, i) => {
-      if (levelRank[g.accessLevel] > own) {
-        throw forbidden(`User ${actor.userId} cannot grant ${g.accessLevel} on DataSet ${id}: it is above their own access (${permissionString[own]})`);
-      }
       const emails = this.principalEmails(g.type, g.id, `body.permissions[${i}].id`);
-      this.assertNotAbove(ds, own, g.type, g.id, actor);
+      this.assertWithin(res, g.type, g.id, [g.accessLevel], actor);
       return { ...g, name: this.principalName(g.type, g.id) ?? '', emails };
     });
     const now = this.ctx.clock.nowMs();
@@ -485,7 +482,7 @@ export class DatasetsStore {
   /** Removes principals' access (the owner's cannot be removed). All are checked before anything changes. */
   revoke(id: string, principals: Array<{ type: 'USER' | 'GROUP'; id: number }>, actor: Actor): void {
     const ds = this.access(id, actor, 'share');
-    const own = this.levelOf(ds, actor);
+    const res = this.resource(ds);
     principals.forEach((p, i) => {
       this.principalEmails(p.type, p.id, principals.length > 1 ? `body[${i}].id` : 'path.userId');
       if (this.grantOf(ds.seq, p.type, p.id) === 'OWNER') {
@@ -493,7 +490,7 @@ export class DatasetsStore {
           { path: principals.length > 1 ? `body[${i}].id` : 'path.userId', message: 'Owner' },
         ]);
       }
-      this.assertNotAbove(ds, own, p.type, p.id, actor);
+      this.assertWithin(res, p.type, p.id, [], actor);
     });
     this.ctx.sqlite.transaction(() => {
       for (const p of principals) {
@@ -1247,12 +1244,13 @@ export class DatasetsStore {
     };
   }
 
-  /** Nobody changes or removes a share stronger than their own access (a CAN_SHARE user cannot demote a CO_OWNER). */
-  private assertNotAbove(ds: DatasetRow, own: number, type: string, id: number, actor: Actor): void {
-    const cur = this.grantOf(ds.seq, type, id);
-    if (cur && cur !== 'OWNER' && levelRank[cur as AccessLevel] > own) {
-      throw forbidden(`User ${actor.userId} cannot change the ${cur} access of ${type} ${id} on DataSet ${ds.id}: it is above their own access (${permissionString[own]})`);
-    }
+  /**
+   * Nobody hands out rights they lack: a share given (`levels`) and the share it replaces or removes may
+   * be no stronger than the caller's own access (a CAN_SHARE user cannot grant CAN_EDIT or demote a CO_OWNER).
+   */
+  private assertWithin(res: Resource, type: string, id: number, levels: string[], actor: Actor): void {
+    const cur = res.grants?.find((g) => g.type === type && Number(g.id) === id)?.perms ?? [];
+    this.ctx.access.requireWithin(actor, 'dataset.share', res, [...levels, ...cur.filter((l) => l !== 'OWNER')]);
   }
 
   private grantOf(seq: number, type: string, id: number): string | undefined {

@@ -11,7 +11,7 @@ import {
 } from '../../db/schema/index.js';
 import { defaultStages, finishesAt, stageAt } from '../engines/jobs.js';
 import { nextRunAfter } from '../engines/report-schedule.js';
-import { badRequest, conflict, forbidden, notFound } from '../http/errors.js';
+import { badRequest, conflict, notFound } from '../http/errors.js';
 import type { CardsStore } from './cards.js';
 import type { Principal } from '../access/principal.js';
 import type { Resource } from '../access/resources.js';
@@ -261,6 +261,7 @@ export class ScheduledReportsStore {
 
   create(input: CreateScheduleInput, actor: ReportActor): Record<string, unknown> {
     this.ctx.access.require(actor, 'schedule.create');
+    this.requireReadable(this.resourceOf(input), actor);
     const id = this.insert({ ...input, id: this.ctx.ids.numeric(), ownerId: actor.userId });
     return this.view(this.row(id), actor);
   }
@@ -360,9 +361,7 @@ export class ScheduledReportsStore {
   resubscribe(id: number, q: { userId?: number; emailId?: string }, actor: ReportActor): void {
     const s = this.visible(id, actor);
     const w = this.who(q, actor);
-    if (w.userId !== actor.userId && !this.ctx.access.can(actor, 'schedule.update', this.resource(s, actor))) {
-      throw forbidden(`Only the owner of report schedule ${id} or an admin may resubscribe someone else`);
-    }
+    if (w.userId !== actor.userId) this.ctx.access.require(actor, 'schedule.update', this.resource(s, actor));
     this.ctx.orm.delete(reportUnsubscribes).where(and(eq(reportUnsubscribes.scheduleId, id), eq(reportUnsubscribes.email, w.email))).run();
   }
 
@@ -571,7 +570,7 @@ export class ScheduledReportsStore {
   historyGet(id: number, actor: ReportActor): Record<string, unknown> {
     this.settle();
     const h = this.historyRow(id);
-    if (!this.seesAll(actor) && h.ownerId !== actor.userId) throw forbidden(`User ${actor.userId} may not see report history entry ${id}: only its owner or a content admin (content.admin) may`);
+    this.ctx.access.require(actor, 'schedule.history', { type: 'schedule', id: h.scheduleId, name: h.reportTitle, ownerIds: [h.ownerId] });
     return this.historyView(h, true);
   }
 
@@ -761,7 +760,7 @@ export class ScheduledReportsStore {
     const f = filter.toUpperCase();
     if (f === 'USER') return false;
     if (f === 'ALL' || f === 'ADMIN') {
-      if (!this.seesAll(actor)) throw forbidden(`filter=${filter} needs content.admin (user ${actor.userId} lacks it)`);
+      this.ctx.access.require(actor, 'schedule.readAll');
       return true;
     }
     throw badRequest(`Unknown filter '${filter}' (USER, ALL)`, [{ path: 'query.filter', message: 'Expected USER or ALL' }]);
@@ -873,6 +872,12 @@ export class ScheduledReportsStore {
       return { resourceType: type, resourceId: rid, name: title, cardCount: 0 };
     }
     return { resourceType: type, resourceId: rid, name: `${type === 'PAGE' ? 'Page' : type} ${rid}`, cardCount: 0 };
+  }
+
+  /** A schedule reports what its owner may see: its card or dataset must be readable by them (pages are taken on trust). */
+  private requireReadable(res: { resourceType: string; resourceId: string }, actor: ReportActor): void {
+    if (res.resourceType === 'CARD') this.ctx.access.require(actor, 'card.read', this.deps.cardContent.resource(this.deps.cards.get(Number(res.resourceId)), actor));
+    else if (res.resourceType === 'DATASET') this.deps.datasets.access(res.resourceId, actor, 'read');
   }
 
   private insert(input: ScheduleSeed): number {

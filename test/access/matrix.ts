@@ -27,6 +27,8 @@ const fixtureTokens: Partial<Record<Nick, string>> = { admin: ADMIN_TOKEN, edito
 export const tokenOf = (n: Nick): string => fixtureTokens[n] ?? `matrix-token-${USERS[n]}`;
 
 export type World = Record<string, string | number>;
+/** A read of state without a route (families whose reads the reference does not document). */
+export type Reader = (t: Api, w: World) => unknown;
 export type Api = ReturnType<typeof testApp>;
 export type Res = Awaited<ReturnType<Api['call']>>;
 
@@ -48,8 +50,8 @@ export interface Case {
   missing?: string;
   /** For 403s that are not a missing right (identity rules): a pattern the message must match. */
   deny?: RegExp;
-  /** After an allowed call: an admin read and what it must show (the change happened). */
-  readback?: [path: string, check: (json: any, w: World, res: Res) => void];
+  /** After an allowed call: an admin read (or a read of the store, where the family has no read route) and what it must show. */
+  readback?: [read: string | Reader, check: (json: any, w: World, res: Res) => void];
   /** A check of the answer itself (what the caller was shown). */
   answer?: (json: any, w: World) => void;
   /** Store values of the answer in the world for later rows (`{ key: json => value }`). */
@@ -62,8 +64,8 @@ export interface Family {
   who: Record<string, Nick>;
   /** Builds the family's objects (as their owners, through the API); returns the named values. */
   setup?: (api: Helpers) => Promise<World>;
-  /** Admin reads a refused call must leave unchanged. */
-  probes: string[];
+  /** Admin reads (or store reads, where the family has no read route) a refused call must leave unchanged. */
+  probes: Array<string | Reader>;
   rows: Case[];
   /** Reset the instance before this family (default true). */
   reset?: boolean;
@@ -111,13 +113,19 @@ export function helpers(t: Api): Helpers {
   };
 }
 
-async function snapshot(t: Api, paths: string[]): Promise<unknown[]> {
+async function read(t: Api, w: World, r: string | Reader): Promise<{ status: number; json: any; text: string }> {
+  if (typeof r === 'string') return t.call('GET', fill(r, w) as string);
+  const json = JSON.parse(JSON.stringify(r(t, w) ?? null));
+  return { status: 200, json, text: '' };
+}
+
+async function snapshot(t: Api, w: World, probes: Array<string | Reader>): Promise<unknown[]> {
   const out: unknown[] = [];
-  for (const p of paths) {
-    const r = await t.call('GET', p);
+  for (const p of probes) {
+    const r = await read(t, w, p);
     // an error's toe is per request; everything else must be the same
     const body = r.json && typeof r.json === 'object' && 'toe' in r.json ? { ...r.json, toe: undefined } : (r.json ?? r.text);
-    out.push({ path: p, status: r.status, body });
+    out.push({ probe: typeof p === 'string' ? p : p.toString(), status: r.status, body });
   }
   return out;
 }
@@ -145,8 +153,7 @@ export function runFamily(t: Api, f: Family): void {
         coverage.push({ family: f.name, as: c.as, action: c.action, status: c.status });
         const path = fill(c.path, w) as string;
         const refused = c.status >= 400;
-        const probes = f.probes.map((p) => fill(p, w) as string);
-        const before = refused ? await snapshot(t, probes) : [];
+        const before = refused ? await snapshot(t, w, f.probes) : [];
         const headers: Record<string, string> = { 'X-DOMO-Developer-Token': tokenOf(nick) };
         if (c.type) headers['Content-Type'] = c.type;
         const res = await t.call(c.method, path, { body: c.body === undefined ? undefined : fill(c.body, w), raw: c.raw, headers });
@@ -161,12 +168,12 @@ export function runFamily(t: Api, f: Family): void {
             }
           }
           // a refused call changes nothing
-          expect(await snapshot(t, probes)).toEqual(before);
+          expect(await snapshot(t, w, f.probes)).toEqual(before);
         } else {
           if (c.answer) c.answer(res.json, w);
           for (const [k, get] of Object.entries(c.keep ?? {})) w[k] = get(res.json);
           if (c.readback) {
-            const rb = await t.call('GET', fill(c.readback[0], w) as string);
+            const rb = await read(t, w, c.readback[0]);
             c.readback[1](rb.json, w, res);
           }
         }
