@@ -77,7 +77,7 @@ export const ACTIONS = {
     rules: 'no share above the caller’s own access, and no change to or removal of a share above it',
   },
   'dataset.delete': { family: 'Datasets', does: 'delete a dataset', authority: DATA_WRITE, resource: 'dataset', need: ['CO_OWNER'] },
-  'dataset.export': { family: 'Datasets', does: 'export dataset rows (export route, S3)', authority: ['dataset.export'], resource: 'dataset', need: ['CAN_VIEW'] },
+  'dataset.export': { family: 'Datasets', does: 'export dataset rows to S3', authority: ['dataset.export'], resource: 'dataset', need: ['CAN_VIEW'], rules: 'the SQL routes (execute and execute/export) need dataset.read only' },
   'dataset.pdp': {
     family: 'Datasets',
     does: 'manage row-level PDP policies',

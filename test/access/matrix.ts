@@ -48,6 +48,8 @@ export interface Case {
   status: number;
   /** For 403s: what the message must name after "Missing " (`authority user.manage`, `grant CAN_EDIT`). */
   missing?: string;
+  /** For 400s: the fields the error's details must name (`body.userIds[0]`). */
+  fields?: string[];
   /** For 403s that are not a missing right (identity rules): a pattern the message must match. */
   deny?: RegExp;
   /** After an allowed call: an admin read (or a read of the store, where the family has no read route) and what it must show. */
@@ -167,6 +169,7 @@ export function runFamily(t: Api, f: Family): void {
               if (c.missing) expect(err.message).toContain(`Missing ${fill(c.missing, w)}`);
             }
           }
+          if (c.fields) expect((err.details ?? []).map((d) => d.path)).toEqual(c.fields);
           // a refused call changes nothing
           expect(await snapshot(t, w, f.probes)).toEqual(before);
         } else {
