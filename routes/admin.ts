@@ -39,7 +39,7 @@ export function adminRoutes() {
 
   r.get('/clock', (c) => c.json({ now: c.var.instance.clock.iso(), frozen: c.var.instance.clock.frozen }));
 
-  r.post('/clock', valid('json', clockBody), (c) => {
+  r.post('/clock', valid('json', clockBody), async (c) => {
     const body = c.req.valid('json');
     const clock = c.var.instance.clock;
     if ('freeze' in body) clock.freeze(Date.parse(body.freeze));
@@ -52,6 +52,8 @@ export function adminRoutes() {
       }
       clock.advance(ms);
     } else clock.resume();
+    // everything that became due has happened when the answer arrives
+    await c.var.instance.jobs.settle();
     return c.json({ now: clock.iso(), frozen: clock.frozen });
   });
 
@@ -61,6 +63,18 @@ export function adminRoutes() {
     (c) => {
       const q = c.req.valid('query');
       return c.json(c.var.instance.stores.outbox.list({ kind: q.kind, to: q.to, since: q.since ? Date.parse(q.since) : undefined }));
+    },
+  );
+
+  /** The scheduler's jobs: pending first (by due time), then recent ones, for tests to wait on. */
+  r.get(
+    '/jobs',
+    valid('query', z.object({ state: z.enum(['pending', 'done', 'failed', 'canceled']).optional(), kind: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() })),
+    async (c) => {
+      const inst = c.var.instance;
+      if (inst.jobs.isDue()) await inst.jobs.settle();
+      const q = c.req.valid('query');
+      return c.json({ now: inst.clock.iso(), nextDue: inst.jobs.nextDue() === null ? null : new Date(inst.jobs.nextDue()!).toISOString(), jobs: inst.jobs.list(q) });
     },
   );
 

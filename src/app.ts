@@ -10,7 +10,7 @@ import { authenticate } from './http/auth.js';
 import type { AppEnv } from './http/env.js';
 import { ApiError, badRequest, errorBody, payloadTooLarge } from './http/errors.js';
 import { RequestIds } from './ids.js';
-import { isValidInstanceName, type InstanceRegistry } from './instances.js';
+import { isValidInstanceName, type Instance, type InstanceRegistry } from './instances.js';
 
 /**
  * The instance a request is for: X-Domo-Instance, else the first label of a `*.localhost` or
@@ -21,6 +21,15 @@ export function instanceNameFor(headerValue: string | undefined, host: string | 
   const hostname = (host ?? '').replace(/:\d+$/, '').toLowerCase();
   const m = /^([^.]+)\.(?:domo\.)?localhost$/.exec(hostname) ?? /^([^.]+)\.domo\.com$/.exec(hostname);
   return m ? m[1] : 'default';
+}
+
+/** Runs due jobs before a request, waiting at most a moment for jobs that do long work (a query, user code). */
+function settleBriefly(instance: Instance): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const wait = new Promise((resolve) => {
+    timer = setTimeout(resolve, 250);
+  });
+  return Promise.race([instance.jobs.settle().catch(() => 0), wait]).finally(() => clearTimeout(timer));
 }
 
 /** The one place a thrown error becomes a response (through errorBody). */
@@ -73,7 +82,11 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
       const declared = Number(c.req.header('content-length') ?? NaN);
       if (declared > config.maxUploadBytes) throw payloadTooLarge(config.maxUploadBytes);
       const path = c.req.path;
-      if (path.startsWith('/api/') || path.startsWith('/domo/')) authenticate(c);
+      if (path.startsWith('/api/') || path.startsWith('/domo/')) {
+        authenticate(c);
+        // what is due happens before the request reads state (long job work does not hold it for long)
+        if (instance.jobs.isDue()) await settleBriefly(instance);
+      }
       await next();
     } catch (err) {
       // errors from the handlers were already rendered by the inner layers; these are our own

@@ -6,11 +6,32 @@ export class Clock {
   private offsetMs = 0;
   private frozenAt: number | null = null;
   private listeners: Array<() => void> = [];
+  /** Set while a scheduled job applies its effects: the clock reads the job's due time. */
+  private override: number | null = null;
 
   constructor(private readonly source: () => number = () => Date.now()) {}
 
   nowMs(): number {
+    return this.override ?? this.frozenAt ?? this.source() + this.offsetMs;
+  }
+
+  /** The instance's present, even while a job applies at its (earlier) due time. */
+  present(): number {
     return this.frozenAt ?? this.source() + this.offsetMs;
+  }
+
+  /**
+   * Runs `fn` (synchronous) with the clock reading `ms`, never later than now: a job due three days ago
+   * writes three-days-ago timestamps.
+   */
+  runAt<T>(ms: number, fn: () => T): T {
+    const prev = this.override;
+    this.override = Math.min(ms, prev ?? this.present());
+    try {
+      return fn();
+    } finally {
+      this.override = prev;
+    }
   }
 
   now(): Date {

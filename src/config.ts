@@ -34,6 +34,17 @@ export const optionsSchema = z.object({
   maxResultBytes: z.coerce.number().int().positive().default(64 * 1024 * 1024),
   /** `enforce` (default): role authorities, object grants and PDP apply; `off`: every known token acts with every right. */
   authz: z.enum(['enforce', 'off']).default('enforce'),
+  /** Time limit of one Code Engine function run (loading the code, the call, awaiting its promise), in ms. */
+  codeEngineTimeoutMs: z.coerce.number().int().min(10).max(15 * 60_000).default(5_000),
+  /** Memory limit of one Code Engine function run (the QuickJS runtime's heap), in MB. */
+  codeEngineMemoryMb: z.coerce.number().int().min(4).max(2048).default(64),
+  /**
+   * Serve HTTPS and act as an HTTPS proxy for Domo's hosts, on the same port as plain HTTP, with
+   * certificates from a local CA (see src/net/ca.ts).
+   */
+  https: z.boolean().default(false),
+  /** Where the local CA is kept (default: `<db>/ca`, or `~/.domo-emulator/ca` with an in-memory db). */
+  caDir: z.string().min(1).optional(),
   /** Bound of the per-instance request journal. */
   journalSize: z.coerce.number().int().min(1).max(100_000).default(500),
 });

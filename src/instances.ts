@@ -8,6 +8,7 @@ import { emulatorMeta } from '../db/schema/index.js';
 import { AccessPolicy } from './access/policy.js';
 import type { Principal, TokenKind } from './access/principal.js';
 import { Clock } from './clock.js';
+import { Scheduler } from './jobs/scheduler.js';
 import type { Config } from './config.js';
 import { adminUserId, seeders } from './fixtures.js';
 import { Journal } from './http/journal.js';
@@ -38,7 +39,23 @@ export class Instance {
     enforce = true,
   ) {
     this.access = new AccessPolicy(sqlite, enforce);
-    this.stores = createStores({ instanceName: name, sqlite, orm, clock, ids, logger, dataDir, access: this.access });
+    this.jobs = new Scheduler({ instanceName: name, sqlite, orm, clock, logger });
+    this.stores = createStores({ instanceName: name, sqlite, orm, clock, ids, logger, dataDir, access: this.access, jobs: this.jobs });
+    const settle = () => {
+      if (this.jobs.isDue()) this.jobs.settle().catch((e) => logger.error(`[${name}] scheduler failed`, e));
+    };
+    this.stopClock = clock.onChange(settle);
+  }
+
+  /** Everything that happens later in this instance. */
+  readonly jobs: Scheduler;
+  private readonly stopClock: () => void;
+
+  /** Stops the instance's scheduler and stores (before its database closes). */
+  shutdown(): void {
+    this.stopClock();
+    this.jobs.close();
+    for (const store of Object.values(this.stores)) (store as { close?: () => void }).close?.();
   }
 
   /** Who may do what in this instance (the one policy). */
@@ -69,10 +86,20 @@ export class InstanceRegistry {
   private tempRoot: string | undefined;
   private template: { bytes: Buffer; dataDir: string } | null | undefined;
 
+  /** Runs due jobs of instances whose clock runs in real time (frozen clocks move only when told). */
+  private readonly ticker: NodeJS.Timeout;
+
   constructor(
     readonly config: Config,
     readonly logger: Logger,
-  ) {}
+  ) {
+    this.ticker = setInterval(() => {
+      for (const inst of this.instances.values()) {
+        if (!inst.clock.frozen && inst.jobs.isDue()) inst.jobs.settle().catch((e) => logger.error(`[${inst.name}] scheduler failed`, e));
+      }
+    }, 200);
+    this.ticker.unref();
+  }
 
   get inMemory(): boolean {
     return this.config.db === ':memory:';
@@ -102,6 +129,7 @@ export class InstanceRegistry {
   }
 
   close(): void {
+    clearInterval(this.ticker);
     for (const n of this.names()) this.closeOne(n, false);
     if (this.tempRoot) rmSync(this.tempRoot, { recursive: true, force: true });
   }
@@ -110,7 +138,7 @@ export class InstanceRegistry {
     const inst = this.instances.get(name);
     this.instances.delete(name);
     if (inst) {
-      for (const store of Object.values(inst.stores)) (store as { close?: () => void }).close?.();
+      inst.shutdown();
       if (inst.sqlite.open) inst.sqlite.close();
     }
     if (!wipe) return;
@@ -203,7 +231,7 @@ export class InstanceRegistry {
     const staging = mkdtempSync(`${root}.tmp-`);
     const inst = this.build('template', ':memory:', join(staging, 'data'), this.newClock(), new Journal(1));
     const bytes = inst.sqlite.serialize();
-    for (const store of Object.values(inst.stores)) (store as { close?: () => void }).close?.();
+    inst.shutdown();
     inst.sqlite.close();
     writeFileSync(join(staging, 'instance.db'), bytes);
     let dir = root;

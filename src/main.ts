@@ -7,8 +7,11 @@ import { startEmulator } from './server.js';
 import { createLogger, logLevels, type LogLevel } from './logger.js';
 import type { EmulatorOptions } from './config.js';
 import { packageRoot } from './paths.js';
+import { caDirFor, LocalCa } from './net/ca.js';
+import { defaultShell, envVars, formatEnv, readState, removeState, shells, stateDirFor, writeState, type Shell } from './net/env.js';
 
-const usage = `Usage: domo-emulator [options]
+const usage = `Usage: domo-emulator [options]      start the emulator
+       domo-emulator env [options]  print the variables that point clients at it (see env --help)
   --port <n>          port to listen on, 0 = any free port   (env PORT, default 8080)
   --host <addr>       address to bind                        (env HOST, default 127.0.0.1)
   --db <dir|:memory:> directory for per-instance databases   (env DOMO_EMULATOR_DB, default .domo-emulator)
@@ -22,6 +25,12 @@ const usage = `Usage: domo-emulator [options]
   --query-timeout <ms> deadline for dataset SQL and AppDB queries, 0 = none (env DOMO_EMULATOR_QUERY_TIMEOUT, default 30000)
   --max-result-bytes <bytes> largest query result held in memory (env DOMO_EMULATOR_MAX_RESULT_BYTES, default 67108864)
   --authz <mode>      enforce | off: off lets every known token act as an admin (env DOMO_EMULATOR_AUTHZ, default enforce)
+  --code-engine-timeout <ms> time limit of one Code Engine function run (env DOMO_EMULATOR_CODE_ENGINE_TIMEOUT, default 5000)
+  --code-engine-memory <MB> memory limit of one Code Engine function run (env DOMO_EMULATOR_CODE_ENGINE_MEMORY, default 64)
+  --https             also serve HTTPS and act as an HTTPS proxy for *.domo.com, on the same port
+                      (env DOMO_EMULATOR_HTTPS=1); certificates from a local CA made on first start
+  --ca-dir <dir>      where the local CA is kept (env DOMO_EMULATOR_CA_DIR, default <db>/ca, or
+                      ~/.domo-emulator/ca with --db :memory:; DOMO_EMULATOR_HOME moves ~/.domo-emulator)
   --log-level <l>     ${logLevels.join(' | ')}  (env LOG_LEVEL, default info)
   env DOMO_EMULATOR_TEMPLATE_CACHE=0 seeds every new instance from the fixtures instead of copying a cached
   seeded template; DOMO_EMULATOR_CACHE_DIR moves that cache (default: <temp dir>/domo-emulator-cache)
@@ -53,7 +62,11 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
         'query-timeout': { type: 'string' },
         authz: { type: 'string' },
         'max-result-bytes': { type: 'string' },
+        'code-engine-timeout': { type: 'string' },
+        'code-engine-memory': { type: 'string' },
         'log-level': { type: 'string' },
+        https: { type: 'boolean' },
+        'ca-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -72,7 +85,14 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
   const queryTimeout = values['query-timeout'] ?? env.DOMO_EMULATOR_QUERY_TIMEOUT;
   if (queryTimeout !== undefined && !/^\d+$/.test(queryTimeout)) fail(`--query-timeout must be a number of milliseconds, got '${queryTimeout}'`);
   const maxResult = bytes('max-result-bytes', values['max-result-bytes'] ?? env.DOMO_EMULATOR_MAX_RESULT_BYTES);
+  const count = (flag: string, unit: string, value: string | undefined) => {
+    if (value !== undefined && !/^\d+$/.test(value)) fail(`--${flag} must be a number of ${unit}, got '${value}'`);
+    return value === undefined ? undefined : Number(value);
+  };
+  const ceTimeout = count('code-engine-timeout', 'milliseconds', values['code-engine-timeout'] ?? env.DOMO_EMULATOR_CODE_ENGINE_TIMEOUT);
+  const ceMemory = count('code-engine-memory', 'megabytes', values['code-engine-memory'] ?? env.DOMO_EMULATOR_CODE_ENGINE_MEMORY);
   const db = values.db ?? env.DOMO_EMULATOR_DB ?? '.domo-emulator';
+  const caDir = values['ca-dir'] ?? env.DOMO_EMULATOR_CA_DIR;
   const fixtures = values.fixtures ?? env.DOMO_EMULATOR_FIXTURES;
   return {
     help: values.help,
@@ -89,13 +109,95 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
     authz: (values.authz ?? env.DOMO_EMULATOR_AUTHZ) as EmulatorOptions['authz'],
     queryTimeoutMs: queryTimeout === undefined ? undefined : Number(queryTimeout),
     maxResultBytes: maxResult,
+    codeEngineTimeoutMs: ceTimeout,
+    codeEngineMemoryMb: ceMemory,
     logLevel: (values['log-level'] ?? env.LOG_LEVEL ?? 'info') as LogLevel,
     templateCache: !['0', 'false', 'off'].includes((env.DOMO_EMULATOR_TEMPLATE_CACHE ?? '').toLowerCase()),
     cacheDir: env.DOMO_EMULATOR_CACHE_DIR ? resolve(env.DOMO_EMULATOR_CACHE_DIR) : undefined,
+    https: values.https ?? isOn(env.DOMO_EMULATOR_HTTPS),
+    caDir: caDir ? resolve(caDir) : undefined,
   };
 }
 
+const isOn = (v: string | undefined) => ['1', 'true', 'on', 'yes'].includes((v ?? '').toLowerCase());
+
+const envUsage = `Usage: domo-emulator env [options]
+Prints the lines to export so that clients in this shell reach the emulator:
+DOMO_EMULATOR_URL, DOMO_INSTANCE, DOMO_DEVELOPER_TOKEN and, with HTTPS on, HTTPS_PROXY, NO_PROXY,
+NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE.
+  eval "$(domo-emulator env)"                          bash, zsh
+  domo-emulator env --shell fish | source              fish
+  domo-emulator env --shell powershell | Invoke-Expression   PowerShell
+It reads the running server's port, HTTPS setting, CA and token from <db>/server.json (the server writes it
+at start); flags given here win over it, and without a running server they and the defaults decide.
+  --shell <s>         ${shells.join(' | ')} (default: from $SHELL)
+  --instance <name>   the instance for DOMO_INSTANCE (default: default)
+  --db <dir|:memory:> the server's --db, to find its state file (env DOMO_EMULATOR_DB, default .domo-emulator)
+  --port <n>          the server's port (default: the running server's, else env PORT, else 8080)
+  --host <addr>       the server's address (default: the running server's, else env HOST, else 127.0.0.1)
+  --https             HTTPS and proxy lines even without a running server (env DOMO_EMULATOR_HTTPS=1)
+  --ca-dir <dir>      the server's --ca-dir (env DOMO_EMULATOR_CA_DIR)
+  --token <value>     the token for DOMO_DEVELOPER_TOKEN (default: the running server's admin token)`;
+
+/** `domo-emulator env`: see envUsage. Creates the CA when HTTPS is asked for and there is none yet. */
+function printEnv(argv: string[], env: NodeJS.ProcessEnv): void {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        shell: { type: 'string' },
+        instance: { type: 'string' },
+        db: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        https: { type: 'boolean' },
+        'ca-dir': { type: 'string' },
+        token: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    fail(`${(e as Error).message.split('\n')[0]} (see env --help)`);
+  }
+  if (values.help) {
+    process.stdout.write(envUsage + '\n');
+    return;
+  }
+  const shell = (values.shell ?? defaultShell(env)) as Shell;
+  if (!shells.includes(shell)) fail(`--shell must be one of ${shells.join(', ')}, got '${shell}'`);
+  const dbValue = values.db ?? env.DOMO_EMULATOR_DB ?? '.domo-emulator';
+  const db = dbValue === ':memory:' ? dbValue : resolve(dbValue);
+  const stateDir = stateDirFor(db, env);
+  const state = readState(stateDir);
+  const port = values.port ?? (state ? String(state.port) : (env.PORT ?? '8080'));
+  if (!/^\d+$/.test(port) || Number(port) > 65535) fail(`--port must be a number from 1 to 65535, got '${port}'`);
+  if (Number(port) === 0) fail('--port 0 means "any free port": give the port the server printed, or start it with the default --db so env finds it');
+  const bind = values.host ?? state?.host ?? env.HOST ?? '127.0.0.1';
+  // a server bound to every interface is reached on loopback
+  const host = ['0.0.0.0', '::', ''].includes(bind) ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
+  const base = `http://${host}:${port}`;
+  const https = values.https ?? (state ? state.https : isOn(env.DOMO_EMULATOR_HTTPS));
+  const instance = values.instance ?? 'default';
+  const envToken = (env.DOMO_EMULATOR_TOKENS ?? '').split(',').map((t) => t.trim()).find(Boolean);
+  const token = values.token ?? state?.token ?? envToken ?? 'domo-emulator-admin-token';
+  let ca: { caFile: string; caBundleFile: string } | undefined;
+  if (https) {
+    const caDirValue = values['ca-dir'] ?? state?.caDir ?? env.DOMO_EMULATOR_CA_DIR;
+    const opened = LocalCa.open(caDirFor(db, caDirValue ? resolve(caDirValue) : undefined, env));
+    ca = { caFile: opened.certFile, caBundleFile: opened.bundleFile };
+  }
+  const comment = state
+    ? `domo-emulator running on ${base} (pid ${state.pid}; from ${join(stateDir, 'server.json')})`
+    : `no running domo-emulator found in ${stateDir}: values from flags and defaults`;
+  const vars = envVars({ url: base, instance, token, https: ca && { proxyUrl: base, ...ca } });
+  process.stdout.write(formatEnv(vars, shell, comment));
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'env') return printEnv(process.argv.slice(3), process.env);
   const opts = parse(process.argv.slice(2), process.env);
   if (opts.help) {
     process.stdout.write(usage + '\n');
@@ -125,11 +227,37 @@ async function main(): Promise<void> {
     ? (admin.sqlite.prepare('select token from tokens where user_id = ? order by created, token').all(adminId) as Array<{ token: string }>).map((r) => r.token)
     : [];
   const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  const https = emu.https;
   const banner = [
     `domo-emulator listening on ${emu.url}`,
+    ...(https
+      ? [
+          `HTTPS on the same port: ${https.url}; HTTPS proxy for *.domo.com: HTTPS_PROXY=${https.proxyUrl}`,
+          `CA certificate: ${https.caFile}${https.caCreated ? ' (new: trust this file)' : ''}`,
+        ]
+      : []),
     ...tokens.map((t) => `developer token: ${t}`),
-    `(domo-emulator ${version}; data: ${emu.config.db}; send the token as X-DOMO-Developer-Token)`,
+    `(domo-emulator ${version}; data: ${emu.config.db}; send the token as X-DOMO-Developer-Token; ` +
+      '`domo-emulator env` prints the variables to export)',
   ];
+  // The state file `domo-emulator env` reads (removed at exit).
+  const stateDir = stateDirFor(emu.config.db);
+  try {
+    writeState(stateDir, {
+      pid: process.pid,
+      port: emu.port,
+      host: emu.config.host,
+      url: emu.url,
+      https: Boolean(https),
+      caDir: https?.caDir,
+      caFile: https?.caFile,
+      caBundleFile: https?.caBundleFile,
+      token: tokens[0],
+    });
+    process.once('exit', () => removeState(stateDir));
+  } catch (e) {
+    logger.warn(`cannot write ${join(stateDir, 'server.json')} (domo-emulator env will not find this server): ${(e as Error).message}`);
+  }
   process.stdout.write(banner.join('\n') + '\n');
 
   let stopping = false;

@@ -1,15 +1,23 @@
-import { serve, type ServerType } from '@hono/node-server';
+import { getRequestListener, serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { optionsSchema, type Config, type EmulatorOptions } from './config.js';
 import { InstanceRegistry, type Instance } from './instances.js';
 import { createLogger, type Logger } from './logger.js';
 import { parseOrThrow } from './http/validate.js';
+import { caDirFor, LocalCa } from './net/ca.js';
+import { DualListener } from './net/listener.js';
 
 export interface RunningEmulator {
   url: string;
   port: number;
   config: Config;
+  /**
+   * With `https`: the same port also speaks TLS (`https://127.0.0.1:<port>`) and is an HTTPS proxy for
+   * Domo's hosts (`HTTPS_PROXY=<url>`); `caFile` is the CA certificate to trust, `caBundleFile` that CA
+   * plus Node's public roots (for SSL_CERT_FILE-style variables that replace the default roots).
+   */
+  https?: { url: string; proxyUrl: string; caFile: string; caBundleFile: string; caDir: string; caCreated: boolean };
   /** Back to the fixtures: one instance, or every instance opened so far. */
   reset(instance?: string): void;
   /** An instance's stores, clock and ids, for tests that set state up directly. */
@@ -37,33 +45,72 @@ export async function startEmulator(options: EmulatorOptions = {}, logger?: Logg
   registry.get('default'); // open and seed before accepting traffic, so the first request is fast
   const app = createApp({ registry });
 
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
-    s.once('error', reject);
-  });
-  const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const listener = config.https ? await listenDual(config, app.fetch, log) : await listenPlain(config, app.fetch);
+  const port = listener.port;
+  const url = `http://${host}:${port}`;
   let closing: Promise<void> | undefined;
 
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     config,
+    https: listener.ca && {
+      url: `https://${host}:${port}`,
+      proxyUrl: url,
+      caFile: listener.ca.certFile,
+      caBundleFile: listener.ca.bundleFile,
+      caDir: listener.ca.dir,
+      caCreated: listener.ca.created,
+    },
     reset(instance) {
       if (instance) registry.reset(instance);
       else registry.resetAll();
     },
     instance: (name = 'default') => registry.get(name),
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => {
-          registry.close();
-          resolve();
-        });
-        const s = server as unknown as { closeIdleConnections?: () => void };
-        s.closeIdleConnections?.();
-      });
+      closing ??= listener.close().then(() => registry.close());
       return closing;
     },
   };
+}
+
+type Fetch = Parameters<typeof getRequestListener>[0];
+interface Listening {
+  port: number;
+  ca?: LocalCa;
+  /** Stops accepting, lets in-flight requests finish. */
+  close(): Promise<void>;
+}
+
+/** Plain HTTP only (the default). */
+async function listenPlain(config: Config, fetch: Fetch): Promise<Listening> {
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        const s = server as unknown as { closeIdleConnections?: () => void };
+        s.closeIdleConnections?.();
+      }),
+  };
+}
+
+/** `https`: HTTP, HTTPS and the HTTPS proxy on one port, with the local CA's certificates. */
+async function listenDual(config: Config, fetch: Fetch, log: Logger): Promise<Listening> {
+  const caDir = caDirFor(config.db, config.caDir);
+  let ca: LocalCa;
+  try {
+    ca = LocalCa.open(caDir, log);
+  } catch (e) {
+    // no `code`: the CLI reports it as it is, not as a port that cannot be listened on
+    throw new Error(`cannot open or create the local CA in ${caDir}: ${(e as Error).message} (choose another place with --ca-dir)`);
+  }
+  const dual = new DualListener(getRequestListener(fetch, { hostname: config.host }), ca, log);
+  const port = await dual.listen(config.port, config.host);
+  return { port, ca, close: () => dual.close() };
 }

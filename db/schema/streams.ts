@@ -32,7 +32,7 @@ export const streams = sqliteTable(
   (t) => [uniqueIndex('streams_dataset_idx').on(t.datasetId)],
 );
 
-/** Stream runs. The state shown (ACTIVE, SUCCESS, FAILED) is a function of the clock: ACTIVE until `endsAt`. */
+/** Stream runs: ACTIVE until their completion job (on the scheduler) loads the data, then SUCCESS or FAILED. */
 export const streamExecutions = sqliteTable(
   'stream_executions',
   {
@@ -46,6 +46,10 @@ export const streamExecutions = sqliteTable(
     endsAt: integer('ends_at').notNull(),
     startedBy: integer('started_by'),
     finalState: text('final_state').notNull(),
+    /** ACTIVE while the run's job is pending; then its final state. */
+    state: text('state').notNull().default('SUCCESS'),
+    /** Bytes of source data the run held (what it read), once it ended. */
+    peakBytes: integer('peak_bytes'),
     rowsInserted: integer('rows_inserted').notNull(),
     bytesInserted: integer('bytes_inserted').notNull(),
     dataId: integer('data_id'),

@@ -77,7 +77,7 @@ export function accessDoc(roles: RoleFixture[]): string {
     '- An AppDB collection is owned by its creator (who keeps every permission once permissions are set); until',
     '  its permissions are first set, everyone holds every permission on it.',
     '- Objects refer to others only when the caller may read them: a stream uses a data account its creator can',
-    '  read, a report schedule is made on a card or dataset its owner can read; search shows only the datasets,',
+    '  read, a report schedule is made on a card, dataset or page its owner can read; search shows only the datasets,',
     '  cards, pages and accounts the caller may read.',
     '- PDP: the dataset owner and content admins see every row; everyone else the union of the policies that',
     '  name them or one of their groups (a policy without parameters is every row); turning PDP on creates the',

@@ -54,7 +54,7 @@ export const RESOURCE_MODELS = {
   queue: { label: 'queue', all: queuePerms, implies: { ADMIN: queuePerms.slice(1), WRITE: ['UPDATE_CONTENT'] }, anyGrantReads: 'READ', overrideBy: ['content.admin', 'taskcenter.manage'] },
   task: { label: 'task', all: ['OWNER'] },
   workflow: { label: 'workflow', all: workPerms, implies: { ADMIN: workPerms.slice(1) }, anyGrantReads: 'READ' },
-  package: { label: 'Code Engine package', all: ['OWNER', 'EXECUTE'], implies: { OWNER: ['EXECUTE'] } },
+  package: { label: 'Code Engine package', all: ['OWNER', 'EXECUTE'], implies: { OWNER: ['EXECUTE'] }, overrideBy: ['content.admin', 'codeengine.manage'] },
   card: { label: 'card', all: contentLevels, implies: ranked(contentLevels) },
   page: { label: 'page', all: contentLevels, implies: ranked(contentLevels) },
   alert: { label: 'alert', all: ['OWNER', 'SUBSCRIBER'], implies: { OWNER: ['SUBSCRIBER'] } },

@@ -1,5 +1,6 @@
 import type { Orm, Sqlite } from '../../db/client.js';
 import type { AccessPolicy } from '../access/policy.js';
+import type { Scheduler } from '../jobs/scheduler.js';
 import type { Clock } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -16,4 +17,6 @@ export interface StoreContext {
   dataDir: string;
   /** Who may do what: every permission question of every store goes here. */
   access: AccessPolicy;
+  /** Everything that happens later: stores register job kinds and enqueue jobs here. */
+  jobs: Scheduler;
 }

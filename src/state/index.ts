@@ -48,7 +48,7 @@ export function createStores(ctx: StoreContext) {
     workflows: new WorkflowsStore(ctx, activity),
     codeEngine: new CodeEngineStore(ctx, activity),
     search: new SearchStore(ctx, datasets, pages, cardContent, datasetFamily.accounts),
-    scheduledReports: new ScheduledReportsStore(ctx, { cards, cardContent, datasets, outbox }),
+    scheduledReports: new ScheduledReportsStore(ctx, { cards, cardContent, datasets, outbox, pages }),
     migrations: new MigrationsStore(ctx),
     remoteDomostats: new RemoteDomostatsStore(ctx),
   };

@@ -9,8 +9,8 @@ import {
   type ReportRecipient,
   type ReportScheduleRecipient,
 } from '../../db/schema/index.js';
-import { defaultStages, finishesAt, stageAt } from '../engines/jobs.js';
 import { nextRunAfter } from '../engines/report-schedule.js';
+import { nextRecurring } from '../jobs/scheduler.js';
 import { badRequest, conflict, notFound } from '../http/errors.js';
 import type { CardsStore } from './cards.js';
 import type { Principal } from '../access/principal.js';
@@ -80,7 +80,13 @@ export interface HistorySeed {
 /** Optional lookup of page titles (the Pages family can hand one in); without it a page is taken on trust. */
 export interface PageLookup {
   pageTitle(id: number): string | undefined;
+  pageResource(id: number): Resource | undefined;
 }
+
+/** How long a run takes on the instance clock: queued, then running after 0.5 s, then sent after 1.5 s. */
+const RUNNING_AFTER_MS = 500;
+const SENT_AFTER_MS = 1500;
+const fireKey = (id: number) => `report:${id}`;
 
 export type ListOrder = 'startDate' | 'nextRunDate' | 'title';
 export const historyOrders = ['reportTitle', 'startTime', 'endTime', 'automated', 'cardCount', 'attachmentCount', 'attachmentSize', 'emailSize'] as const;
@@ -98,36 +104,57 @@ export interface HistorySearch {
 }
 
 const finalStates = ['success', 'failed', 'skipped'];
-const stageStatus: Record<string, string> = { PENDING: 'queued', IN_PROGRESS: 'running', SUCCESS: 'success' };
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const DAY = 86_400_000;
 
 /** Scheduled Reports: schedules on pages/cards/datasets, report runs as clock-driven jobs, unsubscribes, the email switch. */
 export class ScheduledReportsStore {
-  private readonly stopListening: () => void;
-  private pages: PageLookup | undefined;
+  private readonly pages: PageLookup;
 
   constructor(
     private readonly ctx: StoreContext,
-    private readonly deps: { cards: CardsStore; cardContent: CardContentStore; datasets: DatasetsStore; outbox: OutboxStore },
+    private readonly deps: { cards: CardsStore; cardContent: CardContentStore; datasets: DatasetsStore; outbox: OutboxStore; pages: PageLookup },
   ) {
-    this.stopListening = ctx.clock.onChange(() => {
-      if (!ctx.sqlite.open) return;
-      try {
-        this.settle();
-      } catch (e) {
-        ctx.logger.error(`[${ctx.instanceName}] scheduled report runs failed to settle`, e);
-      }
+    this.pages = deps.pages;
+    // A schedule fires at its next run time: a run starts, and the next fire is planned from this one.
+    ctx.jobs.register<{ scheduleId: number }, void>('report.fire', {
+      apply: ({ scheduleId }, job) => {
+        const sch = this.find(scheduleId);
+        if (!sch || !sch.enabled) return;
+        this.startRun(sch, { kind: 'scheduled', targets: this.resolve(sch.recipients), automated: true });
+        this.plan(sch, job.due);
+      },
+    });
+    ctx.jobs.register<{ historyId: number }, void>('report.running', {
+      apply: ({ historyId }) => {
+        this.ctx.orm.update(reportHistory).set({ status: 'running' }).where(and(eq(reportHistory.id, historyId), eq(reportHistory.status, 'queued'))).run();
+      },
+    });
+    ctx.jobs.register<{ historyId: number }, void>('report.complete', {
+      apply: ({ historyId }) => {
+        const h = this.ctx.orm.select().from(reportHistory).where(eq(reportHistory.id, historyId)).get();
+        if (h && !finalStates.includes(h.status)) this.complete(h, this.ctx.clock.nowMs());
+      },
+      fail: ({ historyId }, _job, e) => {
+        this.ctx.orm.update(reportHistory).set({ status: 'failed', endTime: this.ctx.clock.nowMs(), message: e.message }).where(eq(reportHistory.id, historyId)).run();
+      },
     });
   }
 
-  close(): void {
-    this.stopListening();
+  /**
+   * Plans a schedule's next fire (after `after`, default now) as its one pending job; a disabled or
+   * deleted schedule has none. Called on every change of a schedule and after each fire.
+   */
+  private plan(sch: ScheduleRow | undefined, after = this.ctx.clock.nowMs(), id = sch?.id): void {
+    if (id === undefined) return;
+    const next = sch && sch.enabled ? nextRecurring((a) => nextRunAfter(sch, a), after, this.ctx.clock.present()) : null;
+    if (next === null) this.ctx.jobs.cancel(fireKey(id));
+    else this.ctx.jobs.enqueue('report.fire', { scheduleId: id }, { due: next, key: fireKey(id) });
   }
 
-  /** Lets the Pages family name pages (and report pages that no longer exist as misconfigured). */
-  usePages(pages: PageLookup): void {
-    this.pages = pages;
+  /** When a schedule fires next (its pending job), or null. */
+  private nextRun(sch: ScheduleRow): number | null {
+    return sch.enabled ? (this.ctx.jobs.pending(fireKey(sch.id))?.due ?? null) : null;
   }
 
   // ------------------------------------------------------------------ schedules
@@ -173,7 +200,6 @@ export class ScheduledReportsStore {
   }
 
   get(id: number, actor: ReportActor): Record<string, unknown> {
-    this.settle();
     return this.view(this.visible(id, actor), actor);
   }
 
@@ -194,9 +220,8 @@ export class ScheduledReportsStore {
     actor: ReportActor,
   ): Array<Record<string, unknown>> {
     const all = this.scoped(q.filter, actor).filter((s) => !q.title || s.title.toLowerCase().includes(q.title.toLowerCase()));
-    const now = this.ctx.clock.nowMs();
     const key = (s: ScheduleRow): string | number =>
-      q.orderBy === 'title' ? s.title.toLowerCase() : q.orderBy === 'nextRunDate' ? (s.enabled ? (nextRunAfter(s, now) ?? Infinity) : Infinity) : s.created;
+      q.orderBy === 'title' ? s.title.toLowerCase() : q.orderBy === 'nextRunDate' ? (this.nextRun(s) ?? Infinity) : s.created;
     const sorted = all.sort((a, b) => {
       const ka = key(a);
       const kb = key(b);
@@ -263,6 +288,7 @@ export class ScheduledReportsStore {
     this.ctx.access.require(actor, 'schedule.create');
     this.requireReadable(this.resourceOf(input), actor);
     const id = this.insert({ ...input, id: this.ctx.ids.numeric(), ownerId: actor.userId });
+    this.plan(this.row(id));
     return this.view(this.row(id), actor);
   }
 
@@ -287,12 +313,14 @@ export class ScheduledReportsStore {
       })
       .where(eq(reportSchedules.id, id))
       .run();
+    this.plan(this.row(id));
     return this.view(this.row(id), actor);
   }
 
   setEnabled(id: number, enabled: boolean, actor: ReportActor): void {
     this.owned(id, actor);
     this.ctx.orm.update(reportSchedules).set({ enabled, modified: this.ctx.clock.nowMs() }).where(eq(reportSchedules.id, id)).run();
+    this.plan(this.row(id));
   }
 
   delete(id: number, actor: ReportActor): void {
@@ -311,6 +339,7 @@ export class ScheduledReportsStore {
 
   private remove(ids: number[]): void {
     this.ctx.sqlite.transaction(() => {
+      for (const id of ids) this.plan(undefined, undefined, id);
       this.ctx.orm.delete(reportUnsubscribes).where(inArray(reportUnsubscribes.scheduleId, ids)).run();
       this.ctx.orm.delete(reportSchedules).where(inArray(reportSchedules.id, ids)).run();
     })();
@@ -464,12 +493,13 @@ export class ScheduledReportsStore {
         emailParams: o.emailParams ?? null,
       })
       .run();
+    this.ctx.jobs.enqueue('report.running', { historyId: id }, { due: now + RUNNING_AFTER_MS });
+    this.ctx.jobs.enqueue('report.complete', { historyId: id }, { due: now + SENT_AFTER_MS });
     return id;
   }
 
   /** Reruns every failed run that started in [start, end]; returns the new history ids. */
   rerunFailures(start: number, end: number, actor: ReportActor): number[] {
-    this.settle();
     const failed = this.ctx.orm
       .select()
       .from(reportHistory)
@@ -487,20 +517,6 @@ export class ScheduledReportsStore {
   }
 
   /** Completes the runs whose time has come (called on every clock change and before every read). */
-  settle(): void {
-    const now = this.ctx.clock.nowMs();
-    const open = this.ctx.orm.select().from(reportHistory).where(inArray(reportHistory.status, ['queued', 'running'])).all();
-    for (const h of open) {
-      const stage = stageAt(defaultStages, h.startTime, now);
-      if (stage !== 'SUCCESS') {
-        const status = stageStatus[stage];
-        if (status !== h.status) this.ctx.orm.update(reportHistory).set({ status }).where(eq(reportHistory.id, h.id)).run();
-        continue;
-      }
-      this.ctx.sqlite.transaction(() => this.complete(h, finishesAt(defaultStages, h.startTime)))();
-    }
-  }
-
   private complete(h: HistoryRow, endTime: number): void {
     const s = this.find(h.scheduleId);
     const problems = s ? this.problems(s).filter((p) => !p.startsWith('recipient')) : ['the schedule was deleted'];
@@ -568,14 +584,12 @@ export class ScheduledReportsStore {
   }
 
   historyGet(id: number, actor: ReportActor): Record<string, unknown> {
-    this.settle();
     const h = this.historyRow(id);
     this.ctx.access.require(actor, 'schedule.history', { type: 'schedule', id: h.scheduleId, name: h.reportTitle, ownerIds: [h.ownerId] });
     return this.historyView(h, true);
   }
 
   scheduleHistory(id: number, q: { limit: number; skip: number }, actor: ReportActor): Array<Record<string, unknown>> {
-    this.settle();
     this.owned(id, actor);
     return this.ctx.orm
       .select()
@@ -592,7 +606,6 @@ export class ScheduledReportsStore {
     actor: ReportActor,
     extended = false,
   ): Array<Record<string, unknown>> {
-    this.settle();
     const all = this.filterAll(q.filter, actor);
     const since = q.days === undefined ? -Infinity : this.ctx.clock.nowMs() - q.days * DAY;
     const c = q.search ?? {};
@@ -738,7 +751,7 @@ export class ScheduledReportsStore {
       modified: s.modified,
       schedule: {
         ...scheduleOf(s),
-        nextRunDate: s.enabled ? nextRunAfter(s, this.ctx.clock.nowMs()) : null,
+        nextRunDate: this.nextRun(s),
         additionalRecipients: s.recipients,
       },
       unsubscribed: this.unsubscribed(s.id),
@@ -874,10 +887,14 @@ export class ScheduledReportsStore {
     return { resourceType: type, resourceId: rid, name: `${type === 'PAGE' ? 'Page' : type} ${rid}`, cardCount: 0 };
   }
 
-  /** A schedule reports what its owner may see: its card or dataset must be readable by them (pages are taken on trust). */
+  /** A schedule reports what its owner may see: its card, dataset or page must be readable by them. */
   private requireReadable(res: { resourceType: string; resourceId: string }, actor: ReportActor): void {
     if (res.resourceType === 'CARD') this.ctx.access.require(actor, 'card.read', this.deps.cardContent.resource(this.deps.cards.get(Number(res.resourceId)), actor));
     else if (res.resourceType === 'DATASET') this.deps.datasets.access(res.resourceId, actor, 'read');
+    else if (res.resourceType === 'PAGE') {
+      const page = this.pages.pageResource(Number(res.resourceId));
+      if (page) this.ctx.access.require(actor, 'page.read', page);
+    }
   }
 
   private insert(input: ScheduleSeed): number {
@@ -900,7 +917,10 @@ export class ScheduledReportsStore {
   // ------------------------------------------------------------------ fixtures
 
   seed(schedules: ScheduleSeed[], history: HistorySeed[]): void {
-    for (const s of schedules) this.insertSeed(s);
+    for (const s of schedules) {
+      this.insertSeed(s);
+      this.plan(this.row(s.id));
+    }
     for (const h of history) {
       const s = this.row(h.reportId);
       const res = this.resourceState(s);

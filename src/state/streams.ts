@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { streamExecutions, streams, type StreamConfigEntry } from '../../db/schema/index.js';
-import { parseCsvText } from '../engines/csv.js';
+import { cellText, parseCsvText, type Cell } from '../engines/csv.js';
+import { nextStreamRun } from '../engines/stream-schedule.js';
+import { nextRecurring } from '../jobs/scheduler.js';
 import { defaultStages, finishesAt } from '../engines/jobs.js';
-import { ApiError, conflict, notFound } from '../http/errors.js';
+import { badRequest, conflict, notFound } from '../http/errors.js';
 import type { AccountsStore } from './accounts.js';
 import type { StoreContext } from './context.js';
 import { validateColumns, type Actor, type DatasetsStore } from './datasets.js';
+import { DomoStatsReports, domostatsReports } from './domostats.js';
 
 export type StreamRow = typeof streams.$inferSelect;
 export type ExecutionRow = typeof streamExecutions.$inferSelect;
@@ -35,6 +38,7 @@ export interface StreamSeed {
   sourceCsv?: string;
 }
 
+const fireKey = (id: number) => `stream:${id}`;
 const secs = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
 
 /**
@@ -43,11 +47,30 @@ const secs = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000))
  * stream's update method; the rows become visible when the run succeeds.
  */
 export class StreamsStore {
+  private readonly reports: DomoStatsReports;
+
   constructor(
     private readonly ctx: StoreContext,
     private readonly datasets: DatasetsStore,
     private readonly accounts: AccountsStore,
-  ) {}
+  ) {
+    this.reports = new DomoStatsReports(ctx);
+    ctx.jobs.register<{ streamId: number; executionId: number }, void>('stream.complete', {
+      apply: ({ streamId, executionId }) => this.complete(streamId, executionId),
+      fail: ({ streamId, executionId }, _job, e) => this.failRun(streamId, executionId, e.message),
+    });
+    ctx.jobs.register<{ streamId: number }, void>('stream.fire', {
+      apply: ({ streamId }, job) => {
+        const s = this.find(streamId);
+        if (!s) return;
+        // a run still active when the next is due: this one is skipped, the schedule goes on
+        if (!this.ctx.orm.select().from(streamExecutions).where(and(eq(streamExecutions.streamId, streamId), eq(streamExecutions.state, 'ACTIVE'))).get()) {
+          this.startRun(s, 'SCHEDULED', null);
+        }
+        this.plan(s, job.due);
+      },
+    });
+  }
 
   find(id: number): StreamRow | undefined {
     return this.ctx.orm.select().from(streams).where(eq(streams.id, id)).get();
@@ -104,6 +127,7 @@ export class StreamsStore {
         .where(eq(streams.datasetId, ds.id))
         .run();
     })();
+    this.plan(this.find(id)!);
     return this.view(this.find(id)!, actor);
   }
 
@@ -122,70 +146,104 @@ export class StreamsStore {
         .where(eq(streams.id, id))
         .run();
     })();
+    this.plan(this.find(id)!);
     return this.view(this.find(id)!, actor);
   }
 
-  /** Starts a run (201): 409 while another run of the stream is ACTIVE. */
+  /** Starts a run (201): 409 while another run of the stream is ACTIVE. The run loads its data as a job. */
   run(id: number, runType: string, actor: Actor): Record<string, unknown> {
     const s = this.access(id, actor, 'write');
-    const now = this.ctx.clock.nowMs();
+    return this.executionView(this.startRun(s, runType, actor.userId));
+  }
+
+  /** Plans a stream's next scheduled run (its one pending job); MANUAL streams have none. */
+  private plan(s: StreamRow, after = this.ctx.clock.nowMs()): void {
+    const next = nextRecurring((a) => nextStreamRun(s.advancedScheduleJson, a), after, this.ctx.clock.present());
+    if (next === null) this.ctx.jobs.cancel(fireKey(s.id));
+    else this.ctx.jobs.enqueue('stream.fire', { streamId: s.id }, { due: next, key: fireKey(s.id) });
+  }
+
+  private startRun(s: StreamRow, runType: string, startedBy: number | null): ExecutionRow {
     const active = this.ctx.orm
       .select({ executionId: streamExecutions.executionId })
       .from(streamExecutions)
-      .where(and(eq(streamExecutions.streamId, id), sql`${streamExecutions.endsAt} > ${now}`))
+      .where(and(eq(streamExecutions.streamId, s.id), eq(streamExecutions.state, 'ACTIVE')))
       .get();
-    if (active) throw conflict(`Stream ${id} is already running (execution ${active.executionId})`);
+    if (active) throw conflict(`Stream ${s.id} is already running (execution ${active.executionId})`);
+    const now = this.ctx.clock.nowMs();
     const endsAt = finishesAt(defaultStages, now);
     const executionId = s.nextExecutionId;
-    const exec = this.ctx.sqlite.transaction(() => {
-      let finalState = 'SUCCESS';
-      let rows = 0;
-      let bytes = 0;
-      let dataId: number | null = null;
-      const errors: Array<{ message: string }> = [];
-      if (s.sourceCsv !== null) {
-        try {
-          const ds = this.datasets.byId(s.datasetId);
-          const data = parseCsvText(s.sourceCsv, ds.columns, { header: true, label: `stream ${id} source` });
-          const v = this.datasets.addVersion(s.datasetId, data, {
-            action: s.updateMethod === 'APPEND' ? 'APPEND' : 'REPLACE',
-            source: 'STREAM',
-            numBytes: Buffer.byteLength(s.sourceCsv),
-            visibleAt: endsAt,
-          });
-          rows = v.numRows;
-          bytes = v.numBytes;
-          dataId = v.dataId;
-        } catch (e) {
-          if (!(e instanceof ApiError)) throw e;
-          finalState = 'FAILED';
-          errors.push({ message: e.message });
-        }
-      }
-      const row = this.ctx.orm
+    const row = this.ctx.sqlite.transaction(() => {
+      const r = this.ctx.orm
         .insert(streamExecutions)
         .values({
-          streamId: id,
+          streamId: s.id,
           executionId,
           runType,
           updateMethod: s.updateMethod,
           startedAt: now,
           endsAt,
-          startedBy: actor.userId,
-          finalState,
-          rowsInserted: rows,
-          bytesInserted: bytes,
-          dataId,
+          startedBy,
+          state: 'ACTIVE',
+          finalState: 'ACTIVE',
+          rowsInserted: 0,
+          bytesInserted: 0,
+          dataId: null,
           uploadId: null,
-          toe: toeFor(this.ctx.instanceName, id, executionId, now),
-          errors,
+          toe: toeFor(this.ctx.instanceName, s.id, executionId, now),
+          errors: [],
         })
         .returning()
         .get();
-      this.ctx.orm.update(streams).set({ nextExecutionId: executionId + 1 }).where(eq(streams.id, id)).run();
-      return row;
+      this.ctx.orm.update(streams).set({ nextExecutionId: executionId + 1 }).where(eq(streams.id, s.id)).run();
+      this.ctx.jobs.enqueue('stream.complete', { streamId: s.id, executionId }, { due: endsAt });
+      return r;
     })();
-    return this.executionView(exec);
+    return row;
+  }
+
+  /**
+   * What a run loads: the stream's source CSV (fixtures), or, for a DomoStats connector, the report its
+   * configuration names, computed from the instance's state. Anything else has nothing to load: the run
+   * fails saying so (never a SUCCESS with nothing).
+   */
+  private source(s: StreamRow): { rows: Cell[][]; bytes: number } {
+    const ds = this.datasets.byId(s.datasetId);
+    if (s.sourceCsv !== null) {
+      return { rows: parseCsvText(s.sourceCsv, ds.columns, { header: true, label: `stream ${s.id} source` }), bytes: Buffer.byteLength(s.sourceCsv) };
+    }
+    if (s.dataProviderKey.toLowerCase() === 'domostats') {
+      const name = s.configuration.find((c) => c.name === 'report')?.value ?? '';
+      const report = this.reports.report(name);
+      if (!report) throw badRequest(`DomoStats report '${name}' is not one the emulator computes (${domostatsReports.join(', ')})`);
+      const rows = report.rows.map((r) => ds.columns.map((c) => r[report.columns.findIndex((rc) => rc.name.toLowerCase() === c.name.toLowerCase())] ?? null));
+      return { rows, bytes: rows.reduce((n, r) => n + r.reduce<number>((m, v) => m + cellText(v).length + 1, 0), 0) };
+    }
+    throw badRequest(
+      `Stream ${s.id} (${s.dataProviderKey}) has no data the emulator can read: its connector reaches no real source here. Upload the data as parts of an execution (platform API) or with the three-stage upload of dataset ${s.datasetId}`,
+    );
+  }
+
+  /** The run's job: load the source into a new data version (its rows visible now), then SUCCESS or FAILED. */
+  private complete(streamId: number, executionId: number): void {
+    const s = this.find(streamId);
+    const e = s && this.ctx.orm.select().from(streamExecutions).where(and(eq(streamExecutions.streamId, streamId), eq(streamExecutions.executionId, executionId))).get();
+    if (!s || !e || e.state !== 'ACTIVE') return;
+    const { rows, bytes } = this.source(s);
+    const v = this.datasets.addVersion(s.datasetId, rows, { action: s.updateMethod === 'APPEND' ? 'APPEND' : 'REPLACE', source: 'STREAM', numBytes: bytes });
+    this.ctx.orm
+      .update(streamExecutions)
+      .set({ state: 'SUCCESS', finalState: 'SUCCESS', rowsInserted: v.numRows, bytesInserted: v.numBytes, dataId: v.dataId, endsAt: this.ctx.clock.nowMs(), peakBytes: bytes })
+      .where(and(eq(streamExecutions.streamId, streamId), eq(streamExecutions.executionId, executionId)))
+      .run();
+  }
+
+  private failRun(streamId: number, executionId: number, message: string): void {
+    this.ctx.orm
+      .update(streamExecutions)
+      .set({ state: 'FAILED', finalState: 'FAILED', endsAt: this.ctx.clock.nowMs(), errors: [{ message }] })
+      .where(and(eq(streamExecutions.streamId, streamId), eq(streamExecutions.executionId, executionId), eq(streamExecutions.state, 'ACTIVE')))
+      .run();
   }
 
   /** GET .../history/aggregate: runs, newest first. */
@@ -214,8 +272,7 @@ export class StreamsStore {
   }
 
   executionView(e: ExecutionRow): Record<string, unknown> {
-    const now = this.ctx.clock.nowMs();
-    const done = now >= e.endsAt;
+    const done = e.state !== 'ACTIVE';
     return {
       streamId: e.streamId,
       executionId: e.executionId,
@@ -229,7 +286,7 @@ export class StreamsStore {
       containerManagerId: null,
       uploadId: e.uploadId,
       indexRequestKey: null,
-      currentState: done ? e.finalState : 'ACTIVE',
+      currentState: e.state,
       runType: e.runType,
       createdAt: secs(e.startedAt),
       modifiedAt: secs(done ? e.endsAt : e.startedAt),
@@ -241,8 +298,8 @@ export class StreamsStore {
       startedBy: e.startedBy === null ? null : String(e.startedBy),
       cancelledBy: null,
       dataTag: null,
-      peakMemoryUsedBytes: done ? e.bytesInserted * 4 : null,
-      peakMemoryCommittedBytes: done ? e.bytesInserted * 5 : null,
+      peakMemoryUsedBytes: done ? (e.peakBytes ?? 0) : null,
+      peakMemoryCommittedBytes: done ? (e.peakBytes ?? 0) : null,
       exportable: false,
       manualIndex: false,
       errors: done ? e.errors : [],
@@ -311,6 +368,7 @@ export class StreamsStore {
       };
       if (ds.streamId !== f.id) throw new Error(`fixtures: stream ${f.id} does not match dataset ${f.datasetId} (its streamId is ${ds.streamId})`);
       this.ctx.orm.update(streams).set(set).where(eq(streams.id, f.id)).run();
+      this.plan(this.find(f.id)!);
     }
   }
 }

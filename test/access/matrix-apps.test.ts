@@ -288,6 +288,35 @@ const workflows: Family = {
   ],
 };
 
+const CE = '/api/codeengine/v2/packages';
+const fn = { name: 'add', displayName: 'add', description: 'adds', isPrivate: false, inputs: ['a', 'b'].map((n) => ({ name: n, displayName: n, type: 'number', nullable: false, isList: false })), output: { name: 'result', type: 'number', nullable: false, isList: false } };
+const pkg = (over: Record<string, unknown> = {}) => ({ name: 'Mx math', language: 'JAVASCRIPT', environment: 'LAMBDA', version: '1.0.0', code: 'function add(a, b) { return a + b; }', manifest: { functions: [fn], configuration: { accountsMapping: [] } }, ...over });
+const codeEngine: Family = {
+  name: 'CodeEngine packages',
+  // owner: created the package while Privileged, then made an Editor (so it no longer holds codeengine.manage)
+  who: { admin: 'admin', owner: 'editor2', granted: 'priv', none: 'editor', norole: 'part' },
+  async setup({ as }) {
+    await as('admin', 'PATCH', `/api/identity/v1/users/${USERS.editor2}`, { roleId: 2 });
+    const p = await as('editor2', 'POST', CE, pkg());
+    await as('admin', 'PATCH', `/api/identity/v1/users/${USERS.editor2}`, { roleId: 3 });
+    return { p: p.id };
+  },
+  probes: [`${CE}/{p}?parts=versions,functions`, CE],
+  rows: [
+    { action: 'package.create', as: 'none', method: 'POST', path: CE, body: pkg({ name: 'By editor' }), status: 403, missing: 'authority codeengine.manage to POST create a Code Engine package' },
+    { action: 'package.create', as: 'norole', method: 'POST', path: CE, body: pkg({ name: 'By part' }), status: 403, missing: 'authority codeengine.manage' },
+    { action: 'package.create', as: 'granted', method: 'POST', path: CE, body: pkg({ name: 'By priv' }), status: 200, keep: { p2: (j) => j.id }, readback: [`${CE}/{p2}`, (j) => expect(j.owner).toBe(USERS.priv)] },
+    { action: 'package.update', as: 'none', method: 'POST', path: CE, body: pkg({ id: '{p}', version: '1.1.0' }), status: 403, missing: 'grant OWNER on Code Engine package {p} to POST it (user 587894148 holds no grant on it)' },
+    { action: 'package.update', as: 'owner', method: 'POST', path: CE, body: pkg({ id: '{p}', version: '1.1.0' }), status: 200, readback: [`${CE}/{p}?parts=versions`, (j) => expect(j.versions.map((v: any) => v.version)).toEqual(['1.0.0', '1.1.0'])] },
+    { action: 'package.update', as: 'none', method: 'POST', path: `${CE}/{p}/versions/1.1.0/release`, status: 403, missing: 'grant OWNER on Code Engine package {p}' },
+    { action: 'package.update', as: 'norole', method: 'POST', path: `${CE}/{p}/versions/1.1.0/release`, status: 403, missing: 'grant OWNER on Code Engine package {p}' },
+    { action: 'package.update', as: 'owner', method: 'POST', path: `${CE}/{p}/versions/1.1.0/release`, status: 200, readback: [`${CE}/{p}`, (j) => expect(j.releasedVersion).toBe('1.1.0')] },
+    { action: 'package.update', as: 'granted', method: 'POST', path: CE, body: pkg({ id: '{p}', version: '1.2.0' }), status: 200 },
+    { action: 'package.update', as: 'admin', method: 'POST', path: `${CE}/{p}/versions/1.2.0/release`, status: 200, readback: [`${CE}/{p}`, (j) => expect(j.releasedVersion).toBe('1.2.0')] },
+    ...(['none', 'norole', 'social'] as const).map((as) => ({ action: 'package.run', as, method: 'POST', path: `${CE}/{p}/versions/1.0.0/functions/add`, body: { inputVariables: { a: 2, b: 3 } }, status: 200, answer: (j: any) => expect(j.result).toBe(5) })),
+  ],
+};
+
 const PKG = '/api/codeengine/v2/packages/756f0b19-5125-44f6-b541-058980ff6a94/versions/1.0.0/functions/addNumbers';
 const others: Family = {
   name: 'CodeEngine, AIServices, Search, ActivityLog',
@@ -323,5 +352,5 @@ const others: Family = {
   ],
 };
 
-const t = matrix([appdb, files, filesets, taskcenter, workflows, others]);
+const t = matrix([appdb, files, filesets, taskcenter, workflows, codeEngine, others]);
 afterAll(() => t.close());

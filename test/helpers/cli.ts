@@ -1,7 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
+/**
+ * The per-user directory for CLI runs (`--db :memory:` keeps its state file and CA there): a temporary
+ * one, so tests never write into the real home directory.
+ */
+export const testHome = mkdtempSync(join(tmpdir(), 'domo-home-'));
+process.once('exit', () => rmSync(testHome, { recursive: true, force: true }));
 
 export interface CliProcess {
   proc: ChildProcess;
@@ -22,7 +30,7 @@ export function startCli(args: string[], env: Record<string, string> = {}, opts:
   const entry = opts.bundle ? [bundlePath] : ['--import', 'tsx', join(root, 'src', 'main.ts')];
   const proc = spawn(process.execPath, [...entry, ...args], {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: { ...process.env, DOMO_EMULATOR_HOME: testHome, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stdout: string[] = [];
@@ -66,8 +74,12 @@ export function startCli(args: string[], env: Record<string, string> = {}, opts:
 }
 
 /** Runs the CLI to completion (for flag errors) and returns its exit code and output. */
-export function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'main.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'main.ts'), ...args], {
+    cwd: root,
+    env: { ...process.env, DOMO_EMULATOR_HOME: testHome, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   proc.stdout.on('data', (d) => (out += d));

@@ -445,3 +445,42 @@ describe('POST /api/content/v1/reportschedules/views/:viewId/sendNowWithParams',
     expectErrorShape(await t.call('POST', `${B}/views/789020/sendNowWithParams`, { body: { recipients: 'x' } }), 400);
   });
 });
+
+describe('schedules fire on the instance clock', () => {
+  const daily = {
+    title: 'Daily numbers',
+    cardId: REVENUE_CARD,
+    schedule: { frequency: 'DAILY', hourOfDay: 8, minOfHour: 0, timezone: 'America/New_York', enabled: true, additionalRecipients: [{ type: 'USER', value: String(EDITOR_ID) }, { type: 'EMAIL', value: 'ext@example.com' }] },
+  };
+  const mine = async (id: number) => (await outbox()).filter((m) => m.meta.scheduleId === id);
+
+  it('fires exactly once per period across a DST change, with history and the next run advancing', async () => {
+    await t.call('POST', '/_emulator/clock', { body: { freeze: '2026-03-07T12:00:00Z' } });
+    const s = (await t.call('POST', B, { body: daily })).json;
+    expect(s.schedule.nextRunDate).toBe(Date.parse('2026-03-07T13:00:00Z')); // 08:00 EST
+    await advance('P3DT10S'); // the 4th run starts at P3D and is sent 1.5 s later
+    const sent = await mine(s.id);
+    // two recipients per run; 08:00 New York is 13:00Z before the change and 12:00Z after it
+    expect(sent).toHaveLength(8);
+    const history = (await t.call('GET', `${B}/${s.id}/history`)).json as Array<{ startTime: string; status: string }>;
+    expect(history.map((h) => h.startTime).sort()).toEqual(['2026-03-07T13:00:00.000Z', '2026-03-08T12:00:00.000Z', '2026-03-09T12:00:00.000Z', '2026-03-10T12:00:00.000Z']);
+    expect(history.every((h) => h.status === 'success')).toBe(true);
+    expect((await t.call('GET', `${B}/${s.id}`)).json.schedule.nextRunDate).toBe(Date.parse('2026-03-11T12:00:00Z'));
+    await advance('PT1H');
+    expect(await mine(s.id)).toHaveLength(8); // nothing fires twice
+  });
+
+  it('a disabled schedule sends nothing; an unsubscribed recipient gets nothing', async () => {
+    const s = (await t.call('POST', B, { body: daily })).json;
+    const off = (await t.call('POST', B, { body: { ...daily, title: 'Off', schedule: { ...daily.schedule, enabled: false } } })).json;
+    expect(off.schedule.nextRunDate).toBeNull();
+    await t.call('POST', `${B}/${s.id}/unsubscribe`, { token: EDITOR_TOKEN });
+    await advance('P1D');
+    expect(await mine(off.id)).toEqual([]);
+    expect((await mine(s.id)).map((m) => m.recipients[0])).toEqual(['ext@example.com']);
+  });
+
+  it('a schedule on a page that does not exist is refused', async () => {
+    expectErrorShape(await t.call('POST', B, { body: { ...weeklyBody, pageId: 999999, viewId: 1 } }), 404);
+  });
+});

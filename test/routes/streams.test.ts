@@ -91,14 +91,14 @@ describe('POST /api/data/v1/streams/:id/executions', () => {
     expect(history[0].endedAt - history[0].startedAt).toBe(1);
   });
 
-  it('a stream without source data succeeds with no rows; viewers cannot run it', async () => {
+  it('a stream without source data fails saying why (never a SUCCESS with nothing); viewers cannot run it', async () => {
     const created = (await t.call('POST', '/api/data/v1/streams', { body: createBody, token: EDITOR_TOKEN })).json;
     expectErrorShape(await t.call('POST', `/api/data/v1/streams/${created.id}/executions`, { body: { runType: 'MANUAL' }, token: PARTICIPANT_TOKEN }), 403);
     const run = await t.call('POST', `/api/data/v1/streams/${created.id}/executions`, { token: EDITOR_TOKEN });
     expect(run.status).toBe(201);
     await advance(t, 'PT2S');
     expect((await t.call('GET', `/api/data/v1/streams/${created.id}/history/aggregate`, { token: EDITOR_TOKEN })).json).toMatchObject([
-      { executionId: 1, currentState: 'SUCCESS', rowsInserted: 0 },
+      { executionId: 1, currentState: 'FAILED', rowsInserted: 0, errors: [{ message: expect.stringContaining('has no data the emulator can read') }] },
     ]);
     expectErrorShape(await t.call('POST', '/api/data/v1/streams/424242/executions', { body: { runType: 'MANUAL' } }), 404);
   });
