@@ -25,7 +25,7 @@ export function migrationsRoutes() {
     c.json(store(c).accounts(c.req.valid('param').integrationType, c.var.principal)),
   );
   r.get(`${base}/federated/v1/to/v2/candidates/:accountId`, valid('param', z.object({ accountId: id })), (c) =>
-    c.json(store(c).v1Candidates(c.req.valid('param').accountId)),
+    c.json(store(c).v1Candidates(c.req.valid('param').accountId, c.var.principal)),
   );
   r.post(
     `${base}/federated/v1/to/v2/:datasourceId/accounts/:accountId`,
@@ -46,10 +46,10 @@ export function migrationsRoutes() {
     c.json(store(c).integrations(c.req.valid('param').integrationType)),
   );
   r.get(`${base}/candidates/federated/to/amplifier/integrations/:integrationId`, valid('param', z.object({ integrationId: id })), (c) =>
-    c.json(store(c).amplifierCandidates(c.req.valid('param').integrationId)),
+    c.json(store(c).amplifierCandidates(c.req.valid('param').integrationId, c.var.principal)),
   );
   r.get(`${base}/candidates/amplifier/to/federated/integrations/:integrationId`, valid('param', z.object({ integrationId: id })), (c) =>
-    c.json(store(c).reverseCandidates(c.req.valid('param').integrationId)),
+    c.json(store(c).reverseCandidates(c.req.valid('param').integrationId, c.var.principal)),
   );
   r.post(
     `${base}/federated/to/amplifier/:datasourceId/integrations/:integrationId`,

@@ -21,10 +21,10 @@ const jobBody = z.looseObject({
 export function remoteDomostatsRoutes() {
   const r = new Hono<AppEnv>();
 
-  r.get('/api/executor/v1/applications', (c) => c.json(c.var.instance.stores.remoteDomostats.applications()));
+  r.get('/api/executor/v1/applications', (c) => c.json(c.var.instance.stores.remoteDomostats.applications(c.var.principal)));
 
   r.get('/api/executor/v2/applications/:applicationId/jobs', valid('param', z.object({ applicationId: id })), valid('query', pagingQuery(100, 1000)), (c) =>
-    c.json(c.var.instance.stores.remoteDomostats.jobs(c.req.valid('param').applicationId, c.req.valid('query'))),
+    c.json(c.var.instance.stores.remoteDomostats.jobs(c.req.valid('param').applicationId, c.req.valid('query'), c.var.principal)),
   );
 
   r.put('/api/executor/v1/applications/:applicationId/jobs/:jobId', valid('param', z.object({ applicationId: id, jobId: id })), valid('json', jobBody), (c) => {

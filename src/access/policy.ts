@@ -131,6 +131,24 @@ export class AccessPolicy implements PrincipalSource {
     if (reason !== null) throw forbidden(reason);
   }
 
+  /**
+   * Nobody hands out rights they lack: the entries a caller gives, changes or takes away on an object may
+   * hold only permissions the caller holds there (owners and override holders hold all). `perms` are the
+   * permissions of every such entry; names outside the type's vocabulary enforce nothing, so they pass.
+   */
+  requireWithin(p: Principal, action: Action, res: Resource, perms: Iterable<string>): void {
+    if (!this.enforce) return;
+    const model: ResourceModel = RESOURCE_MODELS[res.type];
+    const held = this.permissions(p, res);
+    const asked = new Set(perms);
+    const missing = model.all.filter((x) => asked.has(x) && [...expand(model, [x])].some((y) => !held.has(y)));
+    if (!missing.length) return;
+    const has = model.all.filter((x) => held.has(x));
+    const reason = `Missing grant ${missing.join(' and ')} on ${describe(res)} to hand it out (user ${p.userId} holds ${has.length ? has.join(', ') : 'no grant on it'})`;
+    p.record({ action, object: describe(res), allowed: false, reason });
+    throw forbidden(reason);
+  }
+
   /** Whether a grant entry (USER/GROUP/ROLE id) names this principal. */
   isGrantee(p: Principal, type: string, id: string | number): boolean {
     const t = type.toUpperCase();

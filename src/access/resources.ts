@@ -79,3 +79,20 @@ export function expand(model: ResourceModel, perms: Iterable<string>): Set<strin
   }
   return out;
 }
+
+/**
+ * The permissions touched when the listed principals' entries replace theirs (an empty list removes one):
+ * every permission an entry gains or loses, for `AccessPolicy.requireWithin`.
+ */
+export function changedPermissions(
+  current: readonly { type: string; id: string; permissions: readonly string[] }[],
+  updates: readonly { type: string; id: string; permissions: readonly string[] }[],
+): string[] {
+  const out: string[] = [];
+  for (const u of updates) {
+    const before = current.find((c) => c.type === u.type && c.id === u.id)?.permissions ?? [];
+    const same = before.length === u.permissions.length && before.every((x) => u.permissions.includes(x));
+    if (!same) out.push(...before, ...u.permissions);
+  }
+  return out;
+}

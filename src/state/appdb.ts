@@ -280,6 +280,8 @@ export class AppDbStore {
     const c = this.collection(ref);
     this.require(c, actor, 'share');
     this.assertEntity(entityType, entityId);
+    const current = this.permissionRows(c.key).find((r) => r.entityType === entityType && r.entityId === entityId);
+    this.ctx.access.requireWithin(actor, 'collection.share', this.resource(c), [...permissions, ...(current?.permissions.split(',') ?? [])]);
     const list = [...new Set(permissions)].join(',');
     this.ctx.sqlite.transaction(() => {
       this.ctx.orm
@@ -295,6 +297,8 @@ export class AppDbStore {
   removePermissions(actor: AppDbActor, ref: string, entityType: EntityType, entityId: string): void {
     const c = this.collection(ref);
     this.require(c, actor, 'share');
+    const current = this.permissionRows(c.key).find((r) => r.entityType === entityType && r.entityId === entityId);
+    if (current) this.ctx.access.requireWithin(actor, 'collection.share', this.resource(c), current.permissions.split(','));
     const res = this.ctx.sqlite
       .prepare(`DELETE FROM appdb_permissions WHERE collection_key = ? AND entity_type = ? AND entity_id = ?`)
       .run(c.key, entityType, entityId);
@@ -681,17 +685,19 @@ export class AppDbStore {
   }
 
   /**
-   * A collection as the access policy sees it. Until permissions are set everyone holds every permission;
-   * then USER, GROUP and RYUU_APP grants add up (an app grant applies to whoever calls: the app's users).
+   * A collection as the access policy sees it: its creator owns it. Until permissions are set everyone holds
+   * every permission; then USER, GROUP and RYUU_APP grants add up (an app grant applies to whoever calls:
+   * the app's users).
    */
   private resource(c: CollectionRow): Resource {
-    if (!c.permissionsSet) return { type: 'collection', id: c.id, name: c.name, everyone: permissionNames };
+    if (!c.permissionsSet) return { type: 'collection', id: c.id, name: c.name, ownerIds: [c.owner], everyone: permissionNames };
     const rows = this.permissionRows(c.key);
     const app = rows.filter((r) => r.entityType === 'RYUU_APP').flatMap((r) => r.permissions.split(','));
     return {
       type: 'collection',
       id: c.id,
       name: c.name,
+      ownerIds: [c.owner],
       everyone: app,
       grants: rows.filter((r) => r.entityType !== 'RYUU_APP').map((r) => ({ type: r.entityType, id: r.entityId, perms: r.permissions.split(',') })),
     };

@@ -18,7 +18,7 @@ import { cellText, parseDelimitedRow, ValueError, valueConverter, type Cell } fr
 import { registerConvertFunction } from '../engines/sql/convert.js';
 import { defaultStages, finishesAt, stageAt } from '../engines/jobs.js';
 import { columnTypes, quoteIdent, sqliteDeclaredType, type ColumnType, type DatasetColumn } from '../engines/sql/types.js';
-import { badRequest, conflict, forbidden, notFound, type ErrorDetail } from '../http/errors.js';
+import { badRequest, conflict, notFound, type ErrorDetail } from '../http/errors.js';
 import type { Principal } from '../access/principal.js';
 import type { Resource } from '../access/resources.js';
 import type { Action } from '../access/actions.js';
@@ -451,12 +451,10 @@ export class DatasetsStore {
     actor: Actor,
   ): { dataset: DatasetRow; granted: Array<{ type: string; id: number; accessLevel: AccessLevel; name: string; emails: string[] }> } {
     const ds = this.access(id, actor, 'share');
-    const own = this.levelOf(ds, actor);
+    const res = this.resource(ds);
     const granted = grants.map((g, i) => {
-      if (levelRank[g.accessLevel] > own) {
-        throw forbidden(`User ${actor.userId} cannot grant ${g.accessLevel} on DataSet ${id}: it is above their own access (${permissionString[own]})`);
-      }
       const emails = this.principalEmails(g.type, g.id, `body.permissions[${i}].id`);
+      this.assertWithin(res, g.type, g.id, [g.accessLevel], actor);
       return { ...g, name: this.principalName(g.type, g.id) ?? '', emails };
     });
     const now = this.ctx.clock.nowMs();
@@ -481,6 +479,7 @@ export class DatasetsStore {
   /** Removes principals' access (the owner's cannot be removed). All are checked before anything changes. */
   revoke(id: string, principals: Array<{ type: 'USER' | 'GROUP'; id: number }>, actor: Actor): void {
     const ds = this.access(id, actor, 'share');
+    const res = this.resource(ds);
     principals.forEach((p, i) => {
       this.principalEmails(p.type, p.id, principals.length > 1 ? `body[${i}].id` : 'path.userId');
       if (this.grantOf(ds.seq, p.type, p.id) === 'OWNER') {
@@ -488,6 +487,7 @@ export class DatasetsStore {
           { path: principals.length > 1 ? `body[${i}].id` : 'path.userId', message: 'Owner' },
         ]);
       }
+      this.assertWithin(res, p.type, p.id, [], actor);
     });
     this.ctx.sqlite.transaction(() => {
       for (const p of principals) {
@@ -1233,6 +1233,15 @@ export class DatasetsStore {
       completedAt: done <= now ? done : null,
       statuses: defaultStages.filter((s) => idx.started + s.at <= now).map((s) => ({ status: s.state, timestamp: idx.started + s.at })),
     };
+  }
+
+  /**
+   * Nobody hands out rights they lack: a share given (`levels`) and the share it replaces or removes may
+   * be no stronger than the caller's own access (a CAN_SHARE user cannot grant CAN_EDIT or demote a CO_OWNER).
+   */
+  private assertWithin(res: Resource, type: string, id: number, levels: string[], actor: Actor): void {
+    const cur = res.grants?.find((g) => g.type === type && Number(g.id) === id)?.perms ?? [];
+    this.ctx.access.requireWithin(actor, 'dataset.share', res, [...levels, ...cur.filter((l) => l !== 'OWNER')]);
   }
 
   private grantOf(seq: number, type: string, id: number): string | undefined {

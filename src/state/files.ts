@@ -352,9 +352,10 @@ export class FilesStore {
     return this.ctx.sqlite.transaction(() => this.insertRevision(targetId, { sha256: r.blobSha256, contentType: r.contentType, fileName: r.fileName, uploadTimeMillis: 0 }, caller.userId))();
   }
 
-  /** A new file holding a copy of the current revision; the caller owns it; name, description and public are kept. */
+  /** A new file holding a copy of the current revision (a new file: file.create); the caller owns it; name, description and public are kept. */
   duplicate(id: number, caller: Caller): DataFileView {
     const src = this.require(id, caller, 'READ');
+    this.ctx.access.require(caller, 'file.create');
     if (src.currentRevisionId === null) throw notFound(`Data file ${id} has no current revision to duplicate`);
     const r = this.revisionRow(id, src.currentRevisionId);
     const newId = this.ctx.ids.numeric();
@@ -426,6 +427,13 @@ export class FilesStore {
         if (!exists) details.push({ path: `body.entries.${i}.entityId`, message: `${e.entityType === 'USER' ? 'User' : 'Group'} ${e.entityId} does not exist` });
       });
       if (details.length) throw badRequest(`Invalid permission entries: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
+      // the entries given, changed or removed may hold only what the caller holds
+      const key = (e: PermissionEntry) => `${e.entityType}:${e.entityId}:${e.grant}`;
+      const before = this.entries(id);
+      const kept = new Set(before.map(key));
+      const now = new Set(entries.map(key));
+      const touched = [...entries.filter((e) => !kept.has(key(e))), ...before.filter((e) => !now.has(key(e)))];
+      this.ctx.access.requireWithin(caller, 'file.share', this.resource(this.row(id)), touched.flatMap((e) => e.grant.split('_')));
     }
     this.ctx.sqlite.transaction(() => {
       if (input.publicAccess !== undefined) this.ctx.orm.update(dataFiles).set({ publicAccess: input.publicAccess }).where(eq(dataFiles.id, id)).run();

@@ -47,7 +47,7 @@ export function createStores(ctx: StoreContext) {
     taskCenter: new TaskCenterStore(ctx, activity, outbox),
     workflows: new WorkflowsStore(ctx, activity),
     codeEngine: new CodeEngineStore(ctx, activity),
-    search: new SearchStore(ctx, datasets, pages),
+    search: new SearchStore(ctx, datasets, pages, cardContent, datasetFamily.accounts),
     scheduledReports: new ScheduledReportsStore(ctx, { cards, cardContent, datasets, rows, outbox, pages }),
     migrations: new MigrationsStore(ctx),
     remoteDomostats: new RemoteDomostatsStore(ctx),

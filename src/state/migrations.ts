@@ -50,7 +50,8 @@ export class MigrationsStore {
   }
 
   /** V1 datasources of the account's type, and those already migrated onto this account. */
-  v1Candidates(accountId: string) {
+  v1Candidates(accountId: string, actor: Actor) {
+    this.requireAdmin(actor);
     const account = this.account(accountId);
     return this.ctx.orm
       .select()
@@ -108,7 +109,8 @@ export class MigrationsStore {
   }
 
   /** Federated V2 datasources of the integration's type; `collision` when the integration already has their table. */
-  amplifierCandidates(integrationId: string) {
+  amplifierCandidates(integrationId: string, actor: Actor) {
+    this.requireAdmin(actor);
     const integration = this.integration(integrationId);
     const inIntegration = this.ctx.orm.select().from(federatedDatasources).where(eq(federatedDatasources.integrationId, integration.id)).all();
     return this.ctx.orm
@@ -125,7 +127,8 @@ export class MigrationsStore {
   }
 
   /** Datasources migrated into the integration (they can go back to Federated). */
-  reverseCandidates(integrationId: string) {
+  reverseCandidates(integrationId: string, actor: Actor) {
+    this.requireAdmin(actor);
     const integration = this.integration(integrationId);
     return this.ctx.orm
       .select()

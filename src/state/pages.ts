@@ -75,6 +75,12 @@ export class PagesStore {
     return { type: 'page', id: p.id, name: p.title, ownerIds: [p.ownerId], grants: shared.map((r) => ({ type: 'USER', id: r.u, perms: ['CAN_VIEW'] })) };
   }
 
+  /** A page as the policy sees it, by id (undefined: no such page): how other families ask about pages. */
+  pageResource(id: number): Resource | undefined {
+    const p = this.find(id);
+    return p && this.resource(p);
+  }
+
   /** A page's title (undefined: no such page): how other families name pages. */
   pageTitle(id: number): string | undefined {
     return this.find(id)?.title;

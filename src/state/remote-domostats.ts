@@ -12,7 +12,8 @@ export interface DomostatsSeed {
 export class RemoteDomostatsStore {
   constructor(private readonly ctx: StoreContext) {}
 
-  applications() {
+  applications(actor: Principal) {
+    this.ctx.access.require(actor, 'domostats.read');
     return this.ctx.orm
       .select({
         id: executorApplications.id,
@@ -28,7 +29,8 @@ export class RemoteDomostatsStore {
       .all();
   }
 
-  jobs(applicationId: string, page: { offset: number; limit: number }) {
+  jobs(applicationId: string, page: { offset: number; limit: number }, actor: Principal) {
+    this.ctx.access.require(actor, 'domostats.read');
     this.application(applicationId);
     return this.ctx.orm
       .select()

@@ -12,7 +12,7 @@ import {
 import { nextRunAfter } from '../engines/report-schedule.js';
 import { nextRecurring } from '../jobs/scheduler.js';
 import type { CompiledQuery } from '../engines/sql/compile.js';
-import { ApiError, badRequest, conflict, forbidden, notFound } from '../http/errors.js';
+import { ApiError, badRequest, conflict, notFound } from '../http/errors.js';
 import type { CardRow, CardsStore } from './cards.js';
 import type { Principal } from '../access/principal.js';
 import type { Resource } from '../access/resources.js';
@@ -82,6 +82,7 @@ export interface HistorySeed {
 /** Optional lookup of page titles (the Pages family can hand one in); without it a page is taken on trust. */
 export interface PageLookup {
   pageTitle(id: number): string | undefined;
+  pageResource(id: number): Resource | undefined;
 }
 
 /** How long a run takes on the instance clock: queued, then running after 0.5 s, then sent after 1.5 s. */
@@ -287,6 +288,7 @@ export class ScheduledReportsStore {
 
   create(input: CreateScheduleInput, actor: ReportActor): Record<string, unknown> {
     this.ctx.access.require(actor, 'schedule.create');
+    this.requireReadable(this.resourceOf(input), actor);
     const id = this.insert({ ...input, id: this.ctx.ids.numeric(), ownerId: actor.userId });
     this.plan(this.row(id));
     return this.view(this.row(id), actor);
@@ -390,9 +392,7 @@ export class ScheduledReportsStore {
   resubscribe(id: number, q: { userId?: number; emailId?: string }, actor: ReportActor): void {
     const s = this.visible(id, actor);
     const w = this.who(q, actor);
-    if (w.userId !== actor.userId && !this.ctx.access.can(actor, 'schedule.update', this.resource(s, actor))) {
-      throw forbidden(`Only the owner of report schedule ${id} or an admin may resubscribe someone else`);
-    }
+    if (w.userId !== actor.userId) this.ctx.access.require(actor, 'schedule.update', this.resource(s, actor));
     this.ctx.orm.delete(reportUnsubscribes).where(and(eq(reportUnsubscribes.scheduleId, id), eq(reportUnsubscribes.email, w.email))).run();
   }
 
@@ -589,7 +589,7 @@ export class ScheduledReportsStore {
 
   historyGet(id: number, actor: ReportActor): Record<string, unknown> {
     const h = this.historyRow(id);
-    if (!this.seesAll(actor) && h.ownerId !== actor.userId) throw forbidden(`User ${actor.userId} may not see report history entry ${id}: only its owner or a content admin (content.admin) may`);
+    this.ctx.access.require(actor, 'schedule.history', { type: 'schedule', id: h.scheduleId, name: h.reportTitle, ownerIds: [h.ownerId] });
     return this.historyView(h, true);
   }
 
@@ -797,7 +797,7 @@ export class ScheduledReportsStore {
     const f = filter.toUpperCase();
     if (f === 'USER') return false;
     if (f === 'ALL' || f === 'ADMIN') {
-      if (!this.seesAll(actor)) throw forbidden(`filter=${filter} needs content.admin (user ${actor.userId} lacks it)`);
+      this.ctx.access.require(actor, 'schedule.readAll');
       return true;
     }
     throw badRequest(`Unknown filter '${filter}' (USER, ALL)`, [{ path: 'query.filter', message: 'Expected USER or ALL' }]);
@@ -909,6 +909,16 @@ export class ScheduledReportsStore {
       return { resourceType: type, resourceId: rid, name: title, cardCount: 0 };
     }
     return { resourceType: type, resourceId: rid, name: `${type === 'PAGE' ? 'Page' : type} ${rid}`, cardCount: 0 };
+  }
+
+  /** A schedule reports what its owner may see: its card, dataset or page must be readable by them. */
+  private requireReadable(res: { resourceType: string; resourceId: string }, actor: ReportActor): void {
+    if (res.resourceType === 'CARD') this.ctx.access.require(actor, 'card.read', this.deps.cardContent.resource(this.deps.cards.get(Number(res.resourceId)), actor));
+    else if (res.resourceType === 'DATASET') this.deps.datasets.access(res.resourceId, actor, 'read');
+    else if (res.resourceType === 'PAGE') {
+      const page = this.pages.pageResource(Number(res.resourceId));
+      if (page) this.ctx.access.require(actor, 'page.read', page);
+    }
   }
 
   private insert(input: ScheduleSeed): number {

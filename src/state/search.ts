@@ -2,6 +2,8 @@ import { asc, eq } from 'drizzle-orm';
 import { accounts, cards, datasets, groups, pages, users } from '../../db/schema/index.js';
 import { badRequest } from '../http/errors.js';
 import type { StoreContext } from './context.js';
+import type { AccountsStore } from './accounts.js';
+import type { CardContentStore } from './card-content.js';
 import type { DatasetsStore } from './datasets.js';
 import type { PagesStore } from './pages.js';
 import type { Caller } from './task-center.js';
@@ -52,6 +54,9 @@ export class SearchStore {
     private readonly ctx: StoreContext,
     private readonly datasets: DatasetsStore,
     private readonly pages: PagesStore,
+    /** Cards and accounts are shown only to who may read them, as their own families decide. */
+    private readonly cardContent: CardContentStore,
+    private readonly accounts: AccountsStore,
   ) {}
 
   private docs(entities: Set<string>, user: Caller): Doc[] {
@@ -73,14 +78,14 @@ export class SearchStore {
         doc('dataset', d.id, d.name, d.description, d.ownerId, d.created, d.lastUpdated, { data_provider_type: d.dataProviderType });
       }
     }
-    if (entities.has('card')) for (const c of this.ctx.orm.select().from(cards).orderBy(asc(cards.id)).all()) doc('card', c.id, c.title, c.description, c.ownerId, c.created, c.modified, { type: c.type, chart_type: c.chartType, dataset_id: c.datasourceId });
+    if (entities.has('card')) for (const c of this.ctx.orm.select().from(cards).orderBy(asc(cards.id)).all()) if (this.ctx.access.can(user, 'card.read', this.cardContent.resource(c, user))) doc('card', c.id, c.title, c.description, c.ownerId, c.created, c.modified, { type: c.type, chart_type: c.chartType, dataset_id: c.datasourceId });
     if (entities.has('page')) {
       for (const p of this.ctx.orm.select().from(pages).orderBy(asc(pages.id)).all()) {
         if (!this.pages.canView(p, user)) continue;
         doc('page', p.id, p.title, '', p.ownerId, p.created, p.modified, { parent_id: p.parentId ?? null, locked: p.locked });
       }
     }
-    if (entities.has('account')) for (const a of this.ctx.orm.select().from(accounts).orderBy(asc(accounts.id)).all()) doc('account', a.id, a.displayName, '', a.ownerId, a.created, a.modified, { data_provider_type: a.dataProviderType, status: a.status });
+    if (entities.has('account')) for (const a of this.accounts.list(user)) doc('account', a.id, a.displayName, '', a.ownerId, a.created, a.modified, { data_provider_type: a.dataProviderType, status: a.status });
     return out;
   }
 

@@ -84,10 +84,12 @@ export class StreamsStore {
     return s;
   }
 
-  private assertAccount(input: StreamInput): void {
-    if (input.account?.id !== undefined && !this.accounts.find(input.account.id)) {
-      throw notFound(`Account ${input.account.id} not found (body.account.id)`);
-    }
+  /** A stream may use an account the caller can read (its credentials are theirs to use); keeping its current one is fine. */
+  private assertAccount(input: StreamInput, actor: Actor, current: number | null = null): void {
+    const id = input.account?.id;
+    if (id === undefined) return;
+    if (!this.accounts.find(id)) throw notFound(`Account ${id} not found (body.account.id)`);
+    if (id !== current) this.accounts.get(id, actor);
   }
 
   /** The stream columns a create or update body sets. */
@@ -105,7 +107,7 @@ export class StreamsStore {
   /** Creates a stream and its dataset (owned by the caller). */
   create(input: StreamInput, actor: Actor): Record<string, unknown> {
     this.ctx.access.require(actor, 'dataset.create');
-    this.assertAccount(input);
+    this.assertAccount(input, actor);
     const columns = validateColumns(input.dataSource.schema?.columns ?? input.schemaDefinition?.columns ?? [], 'body.dataSource.schema.columns');
     const id = this.ctx.ids.numeric();
     this.ctx.sqlite.transaction(() => {
@@ -135,7 +137,7 @@ export class StreamsStore {
 
   update(id: number, input: StreamInput, actor: Actor): Record<string, unknown> {
     const s = this.access(id, actor, 'write');
-    this.assertAccount(input);
+    this.assertAccount(input, actor, s.accountId);
     this.ctx.sqlite.transaction(() => {
       this.datasets.setProperties(s.datasetId, { name: input.dataSource.name, description: input.dataSource.description }, actor);
       this.ctx.orm

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { groups, taskQueues, tasks, users, type PermissionEntry } from '../../db/schema/index.js';
 import type { Principal } from '../access/principal.js';
-import type { Resource } from '../access/resources.js';
+import { changedPermissions, type Resource } from '../access/resources.js';
 import { badRequest, conflict, notFound } from '../http/errors.js';
 import type { ActivityStore } from './activity.js';
 import type { StoreContext } from './context.js';
@@ -225,6 +225,7 @@ export class TaskCenterStore {
   setQueuePermissions(id: string, entries: PermissionEntry[], user: Caller): PermissionEntry[] {
     const q = this.accessQueue(id, user, 'queue.manage');
     entries.forEach((e, i) => this.assertPrincipal(e, `body[${i}].id`));
+    this.ctx.access.requireWithin(user, 'queue.manage', this.resource(q), changedPermissions(q.permissions, entries));
     const next = q.permissions.filter((p) => !entries.some((e) => e.type === p.type && e.id === p.id));
     for (const e of entries) if (e.permissions.length) next.push({ id: e.id, type: e.type, name: e.name, permissions: [...new Set(e.permissions)] });
     this.ctx.sqlite.transaction(() => {

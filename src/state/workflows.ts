@@ -5,7 +5,7 @@ import { badRequest, conflict, notFound } from '../http/errors.js';
 import type { ActivityStore } from './activity.js';
 import type { StoreContext } from './context.js';
 import type { Caller } from './task-center.js';
-import type { Resource } from '../access/resources.js';
+import { changedPermissions, type Resource } from '../access/resources.js';
 
 export interface WorkflowModelSeed {
   id: string;
@@ -155,6 +155,7 @@ export class WorkflowsStore {
       const ok = e.type === 'USER' ? this.ctx.orm.select({ id: users.id }).from(users).where(eq(users.id, n)).get() : this.ctx.orm.select({ id: groups.id }).from(groups).where(eq(groups.id, n)).get();
       if (!ok) throw badRequest(`${e.type === 'USER' ? 'User' : 'Group'} ${e.id} does not exist`, [{ path: `body[${i}].id`, message: 'Unknown principal' }]);
     });
+    this.ctx.access.requireWithin(user, 'workflow.share', this.resource(m), changedPermissions(m.permissions, entries));
     const next = m.permissions.filter((p) => !entries.some((e) => e.type === p.type && e.id === p.id));
     for (const e of entries) if (e.permissions.length) next.push({ id: e.id, type: e.type, name: e.name, permissions: [...new Set(e.permissions)] });
     this.ctx.sqlite.transaction(() => {

@@ -11,7 +11,7 @@ afterAll(() => t.close());
 const createBody = {
   transport: { type: 'CONNECTOR', description: 'com.domo.connector.snowflakeunloadv2', version: '1' },
   configuration: [{ name: 'query', value: 'SELECT * FROM table', type: 'string', category: 'METADATA' }],
-  account: { id: 3 },
+  account: { id: 7 }, // the Editor's own account (a stream may use only accounts its creator can read)
   updateMethod: 'APPEND',
   dataProvider: { key: 'snowflake-unload-v2' },
   dataSource: { name: 'hello world', description: 'config works?' },
@@ -28,7 +28,7 @@ describe('POST/GET/PUT /api/data/v1/streams', () => {
       transport: createBody.transport,
       updateMethod: 'APPEND',
       dataProvider: { key: 'snowflake-unload-v2' },
-      account: { id: 3, displayName: 'Snowflake - Analytics Warehouse' },
+      account: { id: 7, displayName: 'PostgreSQL - Orders DB' },
       dataSource: { name: 'hello world', description: 'config works?', dataProviderType: 'snowflake-unload-v2', transportType: 'CONNECTOR', streamId: s.id },
       advancedScheduleJson: createBody.advancedScheduleJson,
       lastExecution: null,
