@@ -74,8 +74,9 @@ export class PdpStore {
     return this.state(datasetId, p);
   }
 
+  /** The policies (who sees which rows: co-owners and content admins only, as they name other users). */
   list(datasetId: string, p: Principal, opts: PolicyListOptions): Array<Record<string, unknown>> {
-    const ds = this.datasets.access(datasetId, p, 'read');
+    const ds = this.pdpAccess(datasetId, p);
     return this.rows(ds.seq)
       .filter((r) => opts.openPolicy || r.type !== 'open')
       .map((r) => this.view(ds, r, opts));

@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 
 describe('PDP policies', () => {
-  it('are managed by the dataset’s co-owners and content admins; viewers read them; bad policies are 400s naming the field', async () => {
+  it('are managed and read by the dataset’s co-owners and content admins; bad policies are 400s naming the field', async () => {
     expectErrorShape(await t.call('PUT', DC, { body: { enabled: true }, token: PARTICIPANT_TOKEN }), 403);
     const bad = expectErrorShape(
       await t.call('POST', `${DC}/filter-groups`, { body: { name: 'x', userIds: [42], parameters: [{ type: 'COLUMN', name: 'Nope', values: ['a'], operator: 'EQUALS' }] } }),
@@ -43,9 +43,12 @@ describe('PDP policies', () => {
     );
     expect(bad.details!.map((d) => d.path)).toEqual(['body.userIds[0]', 'body.parameters[0].name']);
     expect((await t.call('PUT', DC, { body: { enabled: true, external: false } })).json).toEqual({ dataSourceId: SALES, enabled: true, external: false });
-    const open = (await t.call('GET', `${DC}/filter-groups?options=load_associations,load_filters,include_open_policy`, { token: PARTICIPANT_TOKEN })).json;
+    const open = (await t.call('GET', `${DC}/filter-groups?options=load_associations,load_filters,include_open_policy`)).json;
     expect(open).toEqual([expect.objectContaining({ name: 'All Rows', type: 'open', userIds: [], parameters: [] })]);
-    expect((await t.call('GET', `${DC}/filter-groups`, { token: PARTICIPANT_TOKEN })).json).toEqual([]);
+    expect((await t.call('GET', `${DC}/filter-groups`)).json).toEqual([]);
+    // viewers and editors do not see who sees which rows (co-owners do)
+    expectErrorShape(await t.call('GET', `${DC}/filter-groups`, { token: PARTICIPANT_TOKEN }), 403);
+    expectErrorShape(await t.call('GET', `${DC}/filter-groups`, { token: EDITOR_TOKEN }), 403);
   });
 
   it('give two users different rows from the same SQL, the same CSV and the same card', async () => {
