@@ -35,6 +35,15 @@ export class IdGenerator {
     return `00000000-0000-4000-8000-${n}`;
   }
 
+  /** A Task Center task id shaped like Domo's: the creation day and six characters ("18OCT23_1JUTZM"). */
+  taskId(atMs: number): string {
+    const d = new Date(atMs);
+    const months = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+    const day = `${String(d.getUTCDate()).padStart(2, '0')}${months[d.getUTCMonth()]}${String(d.getUTCFullYear() % 100).padStart(2, '0')}`;
+    const n = this.mode === 'random' ? randomInt(36 ** 6) : this.next();
+    return `${day}_${n.toString(36).toUpperCase().padStart(6, '0')}`;
+  }
+
   /** A short opaque token (developer tokens, cursors). */
   token(prefix = ''): string {
     if (this.mode === 'random') return prefix + randomBytes(16).toString('hex');

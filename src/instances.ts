@@ -84,11 +84,11 @@ export class Instance {
     /** The database file (null: only in memory), read by the query workers. */
     readonly dbFile: string | null,
     queries: QueryPool,
-    enforce = true,
+    config: Config,
   ) {
-    this.access = new AccessPolicy(sqlite, enforce);
+    this.access = new AccessPolicy(sqlite, config.authz !== 'off');
     this.jobs = new Scheduler({ instanceName: name, sqlite, orm, clock, logger });
-    this.stores = createStores({ instanceName: name, sqlite, orm, clock, ids, logger, dataDir, dbFile, queries, access: this.access, jobs: this.jobs });
+    this.stores = createStores({ instanceName: name, sqlite, orm, clock, ids, logger, dataDir, dbFile, queries, access: this.access, jobs: this.jobs, config });
     const settle = () => {
       if (this.jobs.isDue()) this.jobs.settle().catch((e) => logger.error(`[${name}] scheduler failed`, e));
     };
@@ -269,7 +269,7 @@ export class InstanceRegistry {
         orm.insert(emulatorMeta).values({ key: counterKey, value: String(n) })
           .onConflictDoUpdate({ target: emulatorMeta.key, set: { value: String(n) } }).run(),
     });
-    const inst = new Instance(name, sqlite, orm, clock, ids, journal, dataDir, this.logger, source === ':memory:' ? null : source, this.queries, this.config.authz !== 'off');
+    const inst = new Instance(name, sqlite, orm, clock, ids, journal, dataDir, this.logger, source === ':memory:' ? null : source, this.queries, this.config);
     if (inst.meta('seeded') === undefined) this.seed(inst);
     return inst;
   }

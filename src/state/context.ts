@@ -1,5 +1,6 @@
 import type { Orm, Sqlite } from '../../db/client.js';
 import type { AccessPolicy } from '../access/policy.js';
+import type { Config } from '../config.js';
 import type { Scheduler } from '../jobs/scheduler.js';
 import type { Clock } from '../clock.js';
 import type { QueryPool } from '../engines/sql/pool.js';
@@ -20,6 +21,8 @@ export interface StoreContext {
   access: AccessPolicy;
   /** Everything that happens later: stores register job kinds and enqueue jobs here. */
   jobs: Scheduler;
+  /** The emulator's options (limits a store applies: Code Engine runs, uploads...). */
+  config: Config;
   /**
    * The database file the query workers open read-only; null for a database only in memory (the seeding
    * template, which never reads rows), whose row reads then run on `sqlite` itself.

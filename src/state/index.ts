@@ -29,6 +29,8 @@ export function createStores(ctx: StoreContext) {
   const activity = new ActivityStore(ctx);
   const pages = new PagesStore(ctx);
   const cardContent = new CardContentStore(ctx, cards, datasets, rows);
+  const taskCenter = new TaskCenterStore(ctx, activity, outbox);
+  const codeEngine = new CodeEngineStore(ctx, activity);
   return {
     outbox,
     roles: new RolesStore(ctx),
@@ -44,9 +46,9 @@ export function createStores(ctx: StoreContext) {
     certifiedContent: new CertifiedContentStore(ctx),
     pages,
     activity,
-    taskCenter: new TaskCenterStore(ctx, activity, outbox),
-    workflows: new WorkflowsStore(ctx, activity),
-    codeEngine: new CodeEngineStore(ctx, activity),
+    taskCenter,
+    workflows: new WorkflowsStore(ctx, activity, { codeEngine, taskCenter }),
+    codeEngine,
     search: new SearchStore(ctx, datasets, pages, cardContent, datasetFamily.accounts),
     scheduledReports: new ScheduledReportsStore(ctx, { cards, cardContent, datasets, rows, outbox, pages }),
     migrations: new MigrationsStore(ctx),

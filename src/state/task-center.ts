@@ -341,6 +341,12 @@ export class TaskCenterStore {
     return this.getTask(queueId, taskId, user, false);
   }
 
+  /** The workflow instance a task belongs to (its sourceInfo.instanceId), if any. */
+  private workflowOf(t: TaskRow): string | null {
+    const info = (t.detail as { sourceInfo?: { instanceId?: unknown } }).sourceInfo;
+    return typeof info?.instanceId === 'string' ? info.instanceId : null;
+  }
+
   complete(queueId: string, taskId: string, version: number, values: Record<string, unknown>, user: Caller) {
     const t = this.taskRow(queueId, taskId, user, 'queue.work');
     this.assertOpen(t, 'completed');
@@ -355,8 +361,80 @@ export class TaskCenterStore {
         .where(eq(tasks.id, taskId))
         .run();
       this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'COMPLETED', objectType: 'TASK', objectId: taskId });
+      // the workflow waiting on this task goes on with its outputs
+      const instanceId = this.workflowOf(t);
+      if (instanceId) this.ctx.jobs.enqueue('workflow.resume', { instanceId, taskId, completedBy: user.userId });
     })();
     return this.getTask(queueId, taskId, user, false);
+  }
+
+  /**
+   * A task a workflow step creates (inside the step's transaction): in `queueId`, with the step's inputs
+   * and form contract, its sourceInfo naming the instance. Returns the task id.
+   */
+  createForWorkflow(input: {
+    queueId: string;
+    instance: { id: string; key: string; modelId: string; modelVersion: string; deploymentId: string; createdBy: number };
+    stepId: string;
+    inputs: Record<string, unknown>;
+    contract?: { input: Array<Record<string, unknown>>; output: Array<Record<string, unknown>> };
+  }): string {
+    const q = this.queueRow(input.queueId);
+    if (!q.active || q.archived) throw conflict(`Queue ${q.id} is not active`);
+    const now = this.ctx.clock.nowMs();
+    const id = this.ctx.ids.taskId(now);
+    const contract = input.contract ?? {
+      input: Object.keys(input.inputs).map((name) => ({ name, displayName: name, type: 'text', required: false, list: false, validValues: null })),
+      output: [],
+    };
+    this.ctx.orm
+      .insert(tasks)
+      .values({
+        id,
+        queueId: q.id,
+        status: 'OPEN',
+        version: 1,
+        createdOn: now,
+        createdBy: input.instance.createdBy,
+        updatedOn: now,
+        updatedBy: input.instance.createdBy,
+        displayType: 'ENIGMA_FORM',
+        displayId: this.ctx.ids.uuid(),
+        detail: {
+          attributes: [],
+          tags: [],
+          comments: [],
+          sourceSystem: 'ODYSSEY',
+          sourceInfo: {
+            modelId: input.instance.modelId,
+            modelVersion: input.instance.modelVersion,
+            instanceId: input.instance.id,
+            deploymentId: input.instance.deploymentId,
+            instanceCreatedBy: String(input.instance.createdBy),
+            workflowInstanceId: input.instance.key,
+            flowNodeId: input.stepId,
+          },
+          displayEntity: null,
+          contract,
+        },
+        inputVariables: input.inputs,
+        outputVariables: {},
+      })
+      .run();
+    return id;
+  }
+
+  /** Voids a workflow's open task (the instance was canceled). */
+  voidForWorkflow(taskId: string, by: number): void {
+    const t = this.ctx.orm.select().from(tasks).where(eq(tasks.id, taskId)).get();
+    if (!t || t.status !== 'OPEN') return;
+    this.ctx.orm.update(tasks).set({ status: 'VOIDED', version: t.version + 1, lockedOn: null, lockedBy: null, updatedOn: this.ctx.clock.nowMs(), updatedBy: by }).where(eq(tasks.id, taskId)).run();
+  }
+
+  /** A task's state for its workflow: status and outputs. */
+  taskForWorkflow(taskId: string): { status: string; outputs: Record<string, unknown> } | undefined {
+    const t = this.ctx.orm.select().from(tasks).where(eq(tasks.id, taskId)).get();
+    return t && { status: t.status, outputs: t.outputVariables };
   }
 
   move(queueId: string, taskId: string, targetQueueId: string, user: Caller) {

@@ -251,14 +251,16 @@ const taskcenter: Family = {
 };
 
 const W = '/api/workflow/v1';
-const MODEL = 'a8afdc89-9491-4ee4-b7c3-b9e9b86c0138'; // AddTwoNumbers, the admin's; the Editor may READ and EXECUTE
-const start = { messageName: 'Start AddTwoNumbers', version: '1.0.0', modelId: MODEL, data: { parameter1: 1, parameter2: 2 } };
+// Airplane Part Action Items, the admin's: its instances wait on a review task, so they can be canceled
+const MODEL = '6a701240-76bf-4b9a-8145-199156b371cc';
+const start = { messageName: 'Start Airplane Part Action Items', version: '1.2.0', modelId: MODEL, data: { defectReport: 'loose fastener' } };
 const workflows: Family = {
   name: 'Workflows',
   // owner: the admin owns the model, and whoever starts an instance acts on that instance as its owner
   who: { admin: 'admin', owner: 'editor', granted: 'editor', reader: 'editor2', sharer: 'priv', none: 'sam' },
   async setup({ as }) {
     await as('admin', 'POST', `${W}/models/${MODEL}/permissions`, [
+      { id: String(USERS.editor), type: 'USER', name: 'editor', permissions: ['READ', 'EXECUTE'] },
       { id: String(USERS.editor2), type: 'USER', name: 'editor2', permissions: ['READ'] },
       { id: String(USERS.priv), type: 'USER', name: 'priv', permissions: ['READ', 'SHARE'] },
     ]);
