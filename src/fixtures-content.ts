@@ -15,6 +15,7 @@ export function seedContent({ dir, stores, full }: SeedContext): void {
   const base = join(dir, 'content');
   stores.pages.seed(readFixture<PageSeed[]>(base, 'pages.json') ?? []);
   stores.alerts.seed(readFixture<AlertSeed[]>(base, 'alerts.json') ?? []);
+  stores.alerts.planSweep();
   stores.beastModes.seed(readFixture<BeastModeSeed[]>(base, 'beast-modes.json') ?? []);
   stores.certifiedContent.seed(readFixture<CertificationSeed[]>(base, 'certifications.json') ?? []);
 }

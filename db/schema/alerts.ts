@@ -16,6 +16,12 @@ export const alerts = sqliteTable(
     owner: integer('owner').notNull(),
     enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
     triggered: integer('triggered', { mode: 'boolean' }).notNull().default(false),
+    /** What the last check measured ({value} or {fingerprint}), the baseline the next one compares with. */
+    lastState: text('last_state', { mode: 'json' }).$type<Record<string, unknown>>(),
+    lastCheckedAt: integer('last_checked_at'),
+    lastTriggeredAt: integer('last_triggered_at'),
+    /** Why the last check could not evaluate the rule (shown as the alert's `error`). */
+    lastError: text('last_error'),
     suggested: integer('suggested', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
     createdBy: integer('created_by').notNull(),

@@ -3,7 +3,17 @@ import { alertSubscriptions, alerts, cards, datasets, groups, pageCards, users }
 import { notFound, badRequest } from '../http/errors.js';
 import type { Principal } from '../access/principal.js';
 import type { Resource } from '../access/resources.js';
+import { holds, parseAlertRule, type Measure } from '../engines/alert-rule.js';
+import { nextRecurring } from '../jobs/scheduler.js';
+import type { CardsStore } from './cards.js';
 import type { StoreContext } from './context.js';
+import type { DatasetsStore } from './datasets.js';
+import type { OutboxStore } from './outbox.js';
+import { ident, type RowService } from './rows.js';
+
+/** How often every enabled alert is checked on its own, besides after each change of its dataset. */
+const SWEEP_EVERY_MS = 3_600_000;
+type CheckResult = { id: number; measure?: Measure; error?: string };
 
 export const subscriptionTypes = ['USER', 'GROUP', 'BUZZ', 'DAILY', 'WEEKLY', 'AUTO'] as const;
 export type SubscriptionType = (typeof subscriptionTypes)[number];
@@ -68,9 +78,116 @@ const sortColumns: Record<string, SQL | typeof alerts.id> = {
 };
 export const alertSortFields = Object.keys(sortColumns);
 
-/** Alerts on datasets and cards, their subscriptions and shares. */
+/**
+ * Alerts on datasets and cards, their subscriptions and shares, and their checks: after every change of
+ * an alert's dataset and hourly, its rule is evaluated on the real rows (as its owner sees them); when it
+ * becomes true the alert triggers and its subscribers are notified through the outbox; when it is false
+ * again the alert re-arms.
+ */
 export class AlertsStore {
-  constructor(private readonly ctx: StoreContext) {}
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly deps: { datasets: DatasetsStore; cards: CardsStore; rows: RowService; outbox: OutboxStore },
+  ) {
+    ctx.jobs.register<{ datasetId?: string }, CheckResult[]>('alerts.check', {
+      prepare: async ({ datasetId }) => {
+        const out: CheckResult[] = [];
+        for (const a of this.alertsOn(datasetId)) {
+          try {
+            out.push({ id: a.id, measure: await this.measure(a) });
+          } catch (e) {
+            out.push({ id: a.id, error: (e as Error).message });
+          }
+        }
+        return out;
+      },
+      apply: (_p, job, results) => {
+        for (const r of results) this.applyCheck(r);
+        if (_p.datasetId === undefined) {
+          const next = nextRecurring((a) => a + SWEEP_EVERY_MS, job.due, ctx.clock.present());
+          ctx.jobs.enqueue('alerts.check', {}, { due: next ?? job.due + SWEEP_EVERY_MS, key: 'alerts:sweep' });
+        }
+      },
+    });
+    deps.datasets.notifyOnChange('alerts.check');
+  }
+
+  /** Starts the hourly check of every alert (fixtures call it once; it then re-plans itself). */
+  planSweep(): void {
+    if (!this.ctx.jobs.pending('alerts:sweep')) this.ctx.jobs.enqueue('alerts.check', {}, { due: this.ctx.clock.nowMs() + SWEEP_EVERY_MS, key: 'alerts:sweep' });
+  }
+
+  /** Enabled alerts on a dataset (or on cards of it); every enabled alert without one. */
+  private alertsOn(datasetId: string | undefined): AlertRow[] {
+    const all = this.ctx.orm.select().from(alerts).where(eq(alerts.enabled, true)).orderBy(asc(alerts.id)).all();
+    if (datasetId === undefined) return all;
+    return all.filter((a) => this.datasetOf(a) === datasetId);
+  }
+
+  private datasetOf(a: AlertRow): string | null {
+    if (a.resourceType === 'DATASET') return a.resourceId;
+    if (a.resourceType === 'CARD' && /^\d+$/.test(a.resourceId)) return this.deps.cards.find(Number(a.resourceId))?.datasourceId ?? null;
+    return null;
+  }
+
+  /** What the alert's rule watches, measured on the rows its owner sees (a card's through the card). */
+  private async measure(a: AlertRow): Promise<Measure> {
+    const rule = parseAlertRule(a.rule, a.name);
+    if (!rule) throw new Error(`The emulator cannot evaluate the rule '${a.rule || a.name}'`);
+    const datasetId = this.datasetOf(a);
+    if (!datasetId || !this.deps.datasets.find(datasetId)) throw new Error(`The alert's ${a.resourceType.toLowerCase()} ${a.resourceId} no longer exists`);
+    const owner = this.ctx.orm.select().from(users).where(eq(users.id, a.owner)).get();
+    if (!owner) throw new Error(`The alert's owner (user ${a.owner}) no longer exists`);
+    const src = this.deps.rows.source(datasetId, this.ctx.access.principal(owner, 'system'), { throughObject: a.resourceType === 'CARD' });
+    const find = (name: string) => src.target.columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.name;
+    if (rule.kind === 'anyRow') {
+      const cols = rule.columns.map(find).filter((c): c is string => c !== undefined);
+      const parts = ['COUNT(*)', ...cols.flatMap((c) => [`COUNT(DISTINCT ${ident(c)})`, `SUM(LENGTH(CAST(${ident(c)} AS CHAR)))`])];
+      const res = await this.deps.rows.rows(this.deps.rows.select(src, { columns: parts }));
+      return { fingerprint: JSON.stringify(res.rows[0] ?? []) };
+    }
+    const col = find(rule.column);
+    if (!col) throw new Error(`The rule names column '${rule.column}', which the dataset does not have`);
+    const res = await this.deps.rows.rows(this.deps.rows.select(src, { columns: [`COALESCE(SUM(${ident(col)}), 0)`] }));
+    return { value: Number(res.rows[0]?.[0] ?? 0) };
+  }
+
+  /** A check's effect: the new baseline; triggering (and notifying) when the rule became true; re-arming when false. */
+  private applyCheck(r: CheckResult): void {
+    const a = this.ctx.orm.select().from(alerts).where(eq(alerts.id, r.id)).get();
+    if (!a) return;
+    const now = this.ctx.clock.nowMs();
+    if (r.error !== undefined) {
+      this.ctx.orm.update(alerts).set({ lastError: r.error, lastCheckedAt: now }).where(eq(alerts.id, a.id)).run();
+      return;
+    }
+    const rule = parseAlertRule(a.rule, a.name)!;
+    const on = holds(rule, r.measure!, (a.lastState as Measure | null) ?? null);
+    this.ctx.orm
+      .update(alerts)
+      .set({ lastState: r.measure as Record<string, unknown>, lastCheckedAt: now, lastError: null, triggered: on, ...(on && !a.triggered ? { lastTriggeredAt: now } : {}) })
+      .where(eq(alerts.id, a.id))
+      .run();
+    if (on && !a.triggered) this.notify(a, r.measure!);
+  }
+
+  private notify(a: AlertRow, m: Measure): void {
+    const ids = new Set<number>();
+    for (const s of this.subscriptions(a.id)) {
+      if (s.type === 'GROUP') this.ctx.access.memberIdsOf(s.subscriberId).forEach((u) => ids.add(u));
+      else ids.add(s.subscriberId);
+    }
+    const emails = [...ids].sort((x, y) => x - y).flatMap((id) => this.ctx.orm.select({ e: users.emailAddress }).from(users).where(eq(users.id, id)).all().map((u) => u.e));
+    if (!emails.length) return;
+    const what = m.value !== undefined ? `The value is now ${m.value.toLocaleString('en-US')}.` : 'Rows changed.';
+    this.deps.outbox.send({
+      kind: 'alert',
+      to: emails,
+      subject: `Alert: ${a.name}`,
+      body: `${a.rule || a.name}\n${what}\n${a.resourceType} ${a.resourceId}: ${this.resourceName(a) ?? ''}`,
+      meta: { alertId: a.id, resourceType: a.resourceType, resourceId: a.resourceId, value: m.value ?? null },
+    });
+  }
 
   private row(id: number): AlertRow {
     const a = this.ctx.orm.select().from(alerts).where(eq(alerts.id, id)).get();
@@ -133,7 +250,7 @@ export class AlertsStore {
       currentUserSubscribed: this.isSubscribed(a.id, viewerId),
       description: a.description,
       enabled: a.enabled,
-      error: {},
+      error: a.lastError ? { message: a.lastError } : {},
       filterGroups: [],
       id: a.id,
       modifiedAt: alertTime(a.modifiedAt),
@@ -148,6 +265,7 @@ export class AlertsStore {
       suggested: a.suggested,
       triggerFrequency: a.triggerFrequency,
       triggered: a.triggered,
+      lastTriggeredAt: a.lastTriggeredAt === null ? null : alertTime(a.lastTriggeredAt),
       type: a.type,
     };
   }

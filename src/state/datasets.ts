@@ -106,11 +106,23 @@ const UPLOAD_TTL_MS = 24 * 3600_000;
  * indexed as of the instance clock. The view is rebuilt lazily when that set changes.
  */
 export class DatasetsStore {
+  /** Job kinds that run after a dataset's visible rows change (alerts, DataFlows that run on input updates). */
+  private readonly changeKinds: string[] = [];
   constructor(private readonly ctx: StoreContext) {
     registerConvertFunction(ctx.sqlite);
   }
 
   // ---------------------------------------------------------------- contract used by other families
+
+  /** Another family's job kind that runs (payload {datasetId}) whenever a dataset's visible rows change. */
+  notifyOnChange(kind: string): void {
+    if (!this.changeKinds.includes(kind)) this.changeKinds.push(kind);
+  }
+
+  /** Schedules the change jobs for a dataset, when its new rows become visible (one pending per kind and dataset). */
+  private changed(ds: DatasetRow, visibleAt: number = this.ctx.clock.nowMs()): void {
+    for (const kind of this.changeKinds) this.ctx.jobs.enqueue(kind, { datasetId: ds.id }, { due: visibleAt, key: `${kind}:${ds.id}` });
+  }
 
   /** Creates an API dataset owned by `ownerId` (as `by`, who needs dataset.create, when a client asks); returns its view. */
   create(input: CreateDatasetInput, by?: Principal): { id: string } & Record<string, unknown> {
@@ -881,6 +893,7 @@ export class DatasetsStore {
           .set({ indexedAt: finishesAt(defaultStages, now), indexId: row.id })
           .where(and(eq(datasetVersions.datasetSeq, ds.seq), inArray(datasetVersions.dataId, targets.map((v) => v.dataId)), isNull(datasetVersions.indexedAt)))
           .run();
+        this.changed(ds, finishesAt(defaultStages, now));
       }
       return row;
     })();
@@ -1076,6 +1089,7 @@ export class DatasetsStore {
     if (v.tag !== null) {
       this.ctx.orm.insert(datasetPartitions).values({ datasetSeq: ds.seq, tag: v.tag, created: now }).onConflictDoNothing().run();
     }
+    if (v.indexed) this.changed(ds, v.visibleAt ?? now);
     this.ctx.orm
       .update(datasets)
       .set({ nextDataId: v.dataId + 1, lastUpdated: now, lastTouched: now })
@@ -1097,6 +1111,7 @@ export class DatasetsStore {
         .run();
     }
     this.ctx.orm.update(datasets).set({ lastUpdated: now, lastTouched: now }).where(eq(datasets.seq, ds.seq)).run();
+    this.changed(ds);
   }
 
   private versions(seq: number): VersionRow[] {

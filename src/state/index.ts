@@ -40,7 +40,7 @@ export function createStores(ctx: StoreContext) {
     appdb: new AppDbStore(ctx, datasets),
     files: new FilesStore(ctx),
     filesets: new FileSetsStore(ctx),
-    alerts: new AlertsStore(ctx),
+    alerts: new AlertsStore(ctx, { datasets, cards, rows, outbox }),
     beastModes: new BeastModesStore(ctx),
     cardContent,
     certifiedContent: new CertifiedContentStore(ctx),

@@ -69,7 +69,7 @@ describe('GET /api/social/v4/alerts/:alertId', () => {
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({
       id: 360,
-      name: 'Revenue by Region drops below 10,000',
+      name: 'Revenue by Region tops 1,000,000',
       resourceType: 'CARD',
       resourceId: '100292101',
       resourceName: 'Revenue by Region',
