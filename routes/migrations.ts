@@ -12,7 +12,7 @@ const tableBody = z.object({
 
 /**
  * Federated V1 to V2 Migration APIs and Federated V2 to Amplifier Migration APIs, under /api/query/migration.
- * A migration is applied at once and answered with its final state (COMPLETE, or ABORTED with a message).
+ * A migration runs on the scheduler; the call blocks until it ends while the clock runs in real time.
  */
 export function migrationsRoutes() {
   const r = new Hono<AppEnv>();
@@ -31,13 +31,13 @@ export function migrationsRoutes() {
     `${base}/federated/v1/to/v2/:datasourceId/accounts/:accountId`,
     valid('param', z.object({ datasourceId: id, accountId: id })),
     valid('json', tableBody),
-    (c) => {
+    async (c) => {
       const { datasourceId, accountId } = c.req.valid('param');
-      return c.json(store(c).migrateV1ToV2(datasourceId, accountId, c.req.valid('json'), c.var.principal));
+      return c.json(await store(c).migrateV1ToV2(datasourceId, accountId, c.req.valid('json'), c.var.principal));
     },
   );
-  r.post(`${base}/federated/v1/to/v2/:datasourceId/reverse`, valid('param', z.object({ datasourceId: id })), (c) =>
-    c.json(store(c).reverseV1ToV2(c.req.valid('param').datasourceId, c.var.principal)),
+  r.post(`${base}/federated/v1/to/v2/:datasourceId/reverse`, valid('param', z.object({ datasourceId: id })), async (c) =>
+    c.json(await store(c).reverseV1ToV2(c.req.valid('param').datasourceId, c.var.principal)),
   );
 
   // Federated V2 <-> Cloud Amplifier (literal "types" before ":integrationType")
@@ -54,14 +54,18 @@ export function migrationsRoutes() {
   r.post(
     `${base}/federated/to/amplifier/:datasourceId/integrations/:integrationId`,
     valid('param', z.object({ datasourceId: id, integrationId: id })),
-    (c) => {
+    async (c) => {
       const { datasourceId, integrationId } = c.req.valid('param');
-      return c.json(store(c).migrateToAmplifier(datasourceId, integrationId, c.var.principal));
+      return c.json(await store(c).migrateToAmplifier(datasourceId, integrationId, c.var.principal));
     },
   );
-  r.post(`${base}/amplifier/to/federated/:datasourceId`, valid('param', z.object({ datasourceId: id })), (c) =>
-    c.json(store(c).reverseFromAmplifier(c.req.valid('param').datasourceId, c.var.principal)),
+  r.post(`${base}/amplifier/to/federated/:datasourceId`, valid('param', z.object({ datasourceId: id })), async (c) =>
+    c.json(await store(c).reverseFromAmplifier(c.req.valid('param').datasourceId, c.var.principal)),
   );
+
+  // not in the reference: a migration's run, to follow one the call did not wait for (frozen clock)
+  r.get(`${base}/runs`, valid('query', z.object({ datasourceId: id.optional() })), (c) => c.json(store(c).runs(c.req.valid('query').datasourceId, c.var.principal)));
+  r.get(`${base}/runs/:toe`, valid('param', z.object({ toe: id })), (c) => c.json(store(c).runView(c.req.valid('param').toe, c.var.principal)));
 
   return r;
 }

@@ -36,7 +36,7 @@ export const federatedDatasources = sqliteTable(
   (t) => [index('federated_datasources_type_idx').on(t.type)],
 );
 
-/** Every migration or reversal attempted, with its final state. */
+/** Every migration or reversal attempted: IN_PROGRESS (with its progress) until its job ends it COMPLETE or ABORTED. */
 export const migrationRuns = sqliteTable('migration_runs', {
   toe: text('toe').primaryKey(),
   datasourceId: text('datasource_id').notNull(),
@@ -46,4 +46,8 @@ export const migrationRuns = sqliteTable('migration_runs', {
   startTime: integer('start_time').notNull(),
   endTime: integer('end_time').notNull(),
   userId: integer('user_id').notNull(),
+  /** 0-100 */
+  progress: integer('progress').notNull().default(100),
+  /** Where it goes: the account and table (V1 -> V2) or the integration. */
+  target: text('target', { mode: 'json' }).$type<{ accountId?: string; integrationId?: string; table?: { catalog: string; schema: string; table: string } }>(),
 });

@@ -83,6 +83,8 @@ const COLUMNS = 'id, kind, due, payload, state, attempts, last_error AS lastErro
 
 export class Scheduler {
   private readonly handlers = new Map<string, JobHandler<never, unknown>>();
+  /** Who waits for a job to finish (wait()). */
+  private readonly waiters = new Map<number, Array<(state: string) => void>>();
   private nextDueMs: number | null | undefined;
   private running: Promise<number> | null = null;
   private closed = false;
@@ -158,6 +160,41 @@ export class Scheduler {
 
   close(): void {
     this.closed = true;
+    for (const list of this.waiters.values()) for (const w of list) w('canceled');
+    this.waiters.clear();
+  }
+
+  /** The state of a job (pending, done, failed; undefined when pruned or unknown). */
+  state(id: number): string | undefined {
+    return this.ctx.sqlite.prepare('SELECT state FROM jobs WHERE id = ?').pluck().get(id) as string | undefined;
+  }
+
+  /**
+   * Resolves with a job's final state once it has run (done, failed), or with 'pending' after `timeoutMs`.
+   * A caller that blocks as Domo does (a migration) waits here while the clock moves the job.
+   */
+  wait(id: number, timeoutMs: number): Promise<string> {
+    const now = this.state(id);
+    if (now !== 'pending') return Promise.resolve(now ?? 'done');
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done('pending'), timeoutMs);
+      timer.unref?.();
+      const done = (state: string) => {
+        clearTimeout(timer);
+        const list = (this.waiters.get(id) ?? []).filter((w) => w !== done);
+        if (list.length) this.waiters.set(id, list);
+        else this.waiters.delete(id);
+        resolve(state);
+      };
+      this.waiters.set(id, [...(this.waiters.get(id) ?? []), done]);
+    });
+  }
+
+  private finished(id: number, state: string): void {
+    const list = this.waiters.get(id);
+    if (!list) return;
+    this.waiters.delete(id);
+    for (const w of list) w(state);
   }
 
   list(opts: { state?: string; kind?: string; limit?: number } = {}): Array<Omit<JobRow, 'due' | 'created' | 'finished'> & { due: string; created: string; finished: string | null }> {
@@ -218,6 +255,7 @@ export class Scheduler {
           this.stmts.finish.run('done', null, this.ctx.clock.nowMs(), job.id);
         })(),
       );
+      this.finished(job.id, 'done');
     } catch (e) {
       if (!db.open || this.closed) return;
       const err = e instanceof Error ? e : new Error(String(e));
@@ -231,6 +269,7 @@ export class Scheduler {
           }
         })(),
       );
+      this.finished(job.id, 'failed');
     }
   }
 }

@@ -266,8 +266,8 @@ export class DatasetsStore {
       adcSource: 'DIRECT',
       masked: false,
       currentUserFullAccess: level >= levelRank.CO_OWNER,
-      cloudId: 'domo',
-      cloudName: 'Domo',
+      cloudId: typeof ds.properties.cloudId === 'string' ? ds.properties.cloudId : 'domo',
+      cloudName: typeof ds.properties.cloudName === 'string' ? ds.properties.cloudName : 'Domo',
       permissions: permissionString[level],
       hidden: ds.hidden,
       tags: JSON.stringify(ds.tags),
@@ -348,6 +348,16 @@ export class DatasetsStore {
     if (patch.hidden !== undefined) set.hidden = patch.hidden;
     this.ctx.orm.update(datasets).set(set).where(eq(datasets.seq, ds.seq)).run();
     return this.view(this.byId(id), actor);
+  }
+
+  /** A federated dataset's provider and federation properties, as a platform migration leaves them (internal). */
+  setFederation(id: string, f: { dataProviderType: string; properties: Record<string, unknown> }): void {
+    const ds = this.byId(id);
+    this.ctx.orm
+      .update(datasets)
+      .set({ dataProviderType: f.dataProviderType, displayType: f.dataProviderType, properties: { ...ds.properties, ...f.properties }, lastTouched: this.ctx.clock.nowMs() })
+      .where(eq(datasets.seq, ds.seq))
+      .run();
   }
 
   /** POST /api/data/ui/v3/datasources/:id/tags: the list given becomes the dataset's tags. */

@@ -51,8 +51,8 @@ export function createStores(ctx: StoreContext) {
     codeEngine,
     search: new SearchStore(ctx, datasets, pages, cardContent, datasetFamily.accounts),
     scheduledReports: new ScheduledReportsStore(ctx, { cards, cardContent, datasets, rows, outbox, pages }),
-    migrations: new MigrationsStore(ctx),
-    remoteDomostats: new RemoteDomostatsStore(ctx),
+    migrations: new MigrationsStore(ctx, datasets),
+    remoteDomostats: new RemoteDomostatsStore(ctx, datasets),
   };
 }
 

@@ -2,15 +2,75 @@ import { asc, eq, sql } from 'drizzle-orm';
 import { executorApplications, executorJobs } from '../../db/schema/index.js';
 import { badRequest, notFound } from '../http/errors.js';
 import type { Principal } from '../access/principal.js';
+import { nextRecurring } from '../jobs/scheduler.js';
 import type { StoreContext } from './context.js';
+import type { DatasetsStore } from './datasets.js';
+import { DomoStatsReports } from './domostats.js';
+
+/** A job collects its metrics every hour of instance time, and at once after it is changed. */
+const EVERY_MS = 3_600_000;
+const runKey = (jobId: string) => `domostats:${jobId}`;
+const metricsColumns = [
+  { name: 'Job', type: 'STRING' as const },
+  { name: 'Remote Instance', type: 'STRING' as const },
+  { name: 'Metric', type: 'STRING' as const },
+  { name: 'Value', type: 'LONG' as const },
+  { name: 'Collected At', type: 'DATETIME' as const },
+];
 
 export interface DomostatsSeed {
   applications: Array<{ id: string; name: string; type: string; description?: string; ownerId: number; jobs: Array<Record<string, unknown> & { jobId: string }> }>;
 }
 
-/** Remote DomoStats: executor applications and their jobs (the job document is stored as sent). */
+/**
+ * Remote DomoStats: executor applications and their jobs (the job document is stored as sent). Jobs run
+ * on the scheduler: each run counts the instance's real state (the instance stands for the remote
+ * instances it would collect from) into its metrics dataset (`executionPayload.metricsDatasetId`, created
+ * when missing), as the job's own partition, and records the run in the job's `executionResponse`.
+ */
 export class RemoteDomostatsStore {
-  constructor(private readonly ctx: StoreContext) {}
+  private readonly reports: DomoStatsReports;
+
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly datasets: DatasetsStore,
+  ) {
+    this.reports = new DomoStatsReports(ctx);
+    ctx.jobs.register<{ jobId: string }, void>('domostats.run', {
+      apply: ({ jobId }, job) => {
+        const row = this.ctx.orm.select().from(executorJobs).where(eq(executorJobs.jobId, jobId)).get();
+        if (!row) return;
+        this.collect(row);
+        const next = nextRecurring((a) => a + EVERY_MS, job.due, this.ctx.clock.present());
+        if (next !== null) this.ctx.jobs.enqueue('domostats.run', { jobId }, { due: next, key: runKey(jobId) });
+      },
+      fail: ({ jobId }, _job, e) => this.recordRun(jobId, { status: 'FAILED', error: e.message }),
+    });
+  }
+
+  /** One run: the instance's counts into the job's partition of its metrics dataset. */
+  private collect(row: typeof executorJobs.$inferSelect): void {
+    const payload = (row.job.executionPayload ?? {}) as { metricsDatasetId?: unknown; remoteInstance?: unknown };
+    const datasetId = typeof payload.metricsDatasetId === 'string' ? payload.metricsDatasetId : null;
+    if (!datasetId) throw new Error(`Job ${row.jobId} names no executionPayload.metricsDatasetId`);
+    if (!this.datasets.exists(datasetId)) {
+      const app = this.application(row.applicationId);
+      this.datasets.createRecord({ id: datasetId, name: 'Remote DomoStats Metrics', description: `Metrics collected by ${app.name}`, ownerId: app.ownerId, dataProviderType: 'domostats', transportType: 'CONNECTOR', streamId: this.ctx.ids.numeric(), columns: metricsColumns.map((c) => ({ ...c, visible: true })) });
+    }
+    const report = this.reports.report('instance_metrics')!;
+    const name = String(row.job.jobName ?? row.jobId);
+    const remote = typeof payload.remoteInstance === 'string' ? payload.remoteInstance : '';
+    const rows = report.rows.map(([metric, value, at]) => [name, remote, metric, value, at]);
+    const v = this.datasets.addVersion(datasetId, rows, { action: 'REPLACE', tag: row.jobId, source: 'DOMOSTATS' });
+    this.recordRun(row.jobId, { status: 'SUCCESS', rowCount: v.numRows, metricsDatasetId: datasetId, dataVersionId: v.dataId });
+  }
+
+  private recordRun(jobId: string, result: Record<string, unknown>): void {
+    const row = this.ctx.orm.select().from(executorJobs).where(eq(executorJobs.jobId, jobId)).get();
+    if (!row) return;
+    const executionResponse = { ...result, lastRunAt: new Date(this.ctx.clock.nowMs()).toISOString() };
+    this.ctx.orm.update(executorJobs).set({ job: { ...row.job, executionResponse } }).where(eq(executorJobs.jobId, jobId)).run();
+  }
 
   applications(actor: Principal) {
     this.ctx.access.require(actor, 'domostats.read');
@@ -57,6 +117,8 @@ export class RemoteDomostatsStore {
       .set({ job: { ...job, jobId }, modified: this.ctx.clock.nowMs(), modifiedBy: actor.userId })
       .where(eq(executorJobs.jobId, jobId))
       .run();
+    // a changed job runs again at once, then hourly
+    this.ctx.jobs.enqueue('domostats.run', { jobId }, { key: runKey(jobId) });
   }
 
   seed(seed: DomostatsSeed): void {
@@ -65,6 +127,7 @@ export class RemoteDomostatsStore {
       this.ctx.orm.insert(executorApplications).values({ id: a.id, name: a.name, type: a.type, description: a.description ?? '', ownerId: a.ownerId, created: now }).run();
       for (const job of a.jobs) {
         this.ctx.orm.insert(executorJobs).values({ jobId: job.jobId, applicationId: a.id, job, created: now, modified: now, modifiedBy: a.ownerId }).run();
+        this.ctx.jobs.enqueue('domostats.run', { jobId: job.jobId }, { due: now + EVERY_MS, key: runKey(job.jobId) });
       }
     }
   }

@@ -317,7 +317,7 @@ const migrations: Family = {
   rows: [
     { action: 'migration.run', as: 'norole', method: 'POST', path: `${MIG}/federated/v1/to/v2/${MYSQL_1}/accounts/1`, body: { catalog: 'sales', schema: 'NULL', table: 'orders' }, status: 403, missing: 'authority admin.settings' },
     { action: 'migration.run', as: 'none', method: 'POST', path: `${MIG}/federated/v1/to/v2/${MYSQL_1}/accounts/1`, body: { catalog: 'sales', schema: 'NULL', table: 'orders' }, status: 403, missing: 'authority admin.settings' },
-    { action: 'migration.run', as: 'admin', method: 'POST', path: `${MIG}/federated/v1/to/v2/${MYSQL_1}/accounts/1`, body: { catalog: 'sales', schema: 'NULL', table: 'orders' }, status: 200, readback: [`${MIG}/federated/v1/to/v2/candidates/1`, (j) => expect(j.find((d: any) => d.id === MYSQL_1).migrated).toBe(true)] },
+    { action: 'migration.run', as: 'admin', method: 'POST', path: `${MIG}/federated/v1/to/v2/${MYSQL_1}/accounts/1`, body: { catalog: 'sales', schema: 'NULL', table: 'orders' }, status: 200, answer: (j) => expect(j.state).toBe('IN_PROGRESS'), readback: [`${MIG}/runs?datasourceId=${MYSQL_1}`, (j) => expect(j.map((r: any) => r.state)).toEqual(['IN_PROGRESS'])] },
     { action: 'migration.run', as: 'norole', method: 'POST', path: `${MIG}/federated/v1/to/v2/${MYSQL_1}/reverse`, status: 403, missing: 'authority admin.settings' },
     { action: 'migration.run', as: 'norole', method: 'POST', path: `${MIG}/amplifier/to/federated/${MYSQL_1}`, status: 403, missing: 'authority admin.settings' },
     { action: 'migration.run', as: 'none', method: 'POST', path: `${MIG}/federated/to/amplifier/${MYSQL_1}/integrations/${BQ_INTEGRATION}`, status: 403, missing: 'authority admin.settings' },

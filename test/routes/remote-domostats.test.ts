@@ -59,3 +59,21 @@ describe('PUT /api/executor/v1/applications/:applicationId/jobs/:jobId', () => {
     expect(read.executionTimeout).toBe(720);
   });
 });
+
+describe('Remote DomoStats jobs run on the instance clock', () => {
+  it('fill their metrics dataset with counts of the instance’s real state, each job its own partition', async () => {
+    const METRICS = '2644b5d0-344b-4bc0-b379-d3854923a29c';
+    expectErrorShape(await t.call('GET', `/api/data/v3/datasources/${METRICS}`), 404);
+    await t.call('POST', '/api/identity/v1/users', { body: { displayName: 'One more', emailAddress: 'one.more@example.com', roleId: 4 } });
+    await t.call('POST', '/_emulator/clock', { body: { advance: 'PT1H' }, token: null });
+    const users = (await t.call('GET', '/api/identity/v1/users?limit=500')).json.count;
+    const q = await t.call('POST', `/api/query/v1/execute/${METRICS}`, { body: { sql: "SELECT `Job`, `Value` FROM t WHERE `Metric` = 'Users' ORDER BY `Job`" } });
+    expect(q.status).toBe(200);
+    expect(q.json.rows).toEqual([
+      ['domo-labs-dev2.dev.domo.com', users],
+      ['domo-labs-qa.dev.domo.com', users],
+    ]);
+    const jobs = (await t.call('GET', '/api/executor/v2/applications/50e7230f-d2f2-42e2-a208-d94c8ae9f64c/jobs')).json;
+    expect(jobs[0].executionResponse).toMatchObject({ status: 'SUCCESS', metricsDatasetId: METRICS, rowCount: 12 });
+  });
+});

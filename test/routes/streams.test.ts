@@ -103,3 +103,28 @@ describe('POST /api/data/v1/streams/:id/executions', () => {
     expectErrorShape(await t.call('POST', '/api/data/v1/streams/424242/executions', { body: { runType: 'MANUAL' } }), 404);
   });
 });
+
+describe('streams run from their sources on the scheduler', () => {
+  const SALES = '0dbe6a6a-5588-4a1e-9db4-989ca98762a5';
+  const ACTIVITY = '61c4e63d-0627-41f7-b138-74968ebd7634';
+  const count = async (id: string) => Number((await t.call('POST', `/api/query/v1/execute/${id}`, { body: { sql: 'SELECT COUNT(*) FROM t' } })).json.rows[0][0]);
+
+  it('a scheduled stream (Sales, daily at 02:00 Denver) appends its source rows when it fires', async () => {
+    const before = await count(SALES);
+    await advance(t, 'P1D');
+    const history = (await t.call('GET', '/api/data/v1/streams/25222/history/aggregate')).json;
+    expect(history[0]).toMatchObject({ runType: 'SCHEDULED', currentState: 'SUCCESS', rowsInserted: 24, updateMethod: 'APPEND' });
+    expect(await count(SALES)).toBe(before + 24);
+  });
+
+  it('a DomoStats stream loads its report from the instance’s real activity log', async () => {
+    const events = (await t.call('GET', '/api/audit/v1/user-audits?start=0&end=4102444800000&limit=1000')).json.length;
+    const run = await t.call('POST', '/api/data/v1/streams/25775/executions', { body: { runType: 'MANUAL' } });
+    expect(run.json.currentState).toBe('ACTIVE');
+    await advance(t, 'PT2S');
+    const [last] = (await t.call('GET', '/api/data/v1/streams/25775/history/aggregate')).json;
+    expect(last).toMatchObject({ currentState: 'SUCCESS', updateMethod: 'REPLACE' });
+    expect(last.rowsInserted).toBeGreaterThanOrEqual(events);
+    expect(await count(ACTIVITY)).toBe(last.rowsInserted);
+  });
+});
