@@ -162,6 +162,9 @@ export const datasetIndexes = sqliteTable(
     dataIds: text('data_ids', { mode: 'json' }).$type<number[]>().notNull(),
     requestedBy: integer('requested_by').notNull(),
     started: integer('started').notNull(),
+    /** The states the index job has reached, as its scheduler jobs record them. */
+    statuses: text('statuses', { mode: 'json' }).$type<Array<{ status: string; timestamp: number }>>().notNull().default([]),
+    completedAt: integer('completed_at'),
   },
   (t) => [index('dataset_indexes_dataset_idx').on(t.datasetSeq)],
 );

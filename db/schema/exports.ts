@@ -1,6 +1,6 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-/** Dataset exports to "S3" (a CSV written under the instance data directory). Status follows the clock. */
+/** Dataset exports to "S3" (a CSV written under the instance data directory). Status moves on the scheduler. */
 export const datasetExports = sqliteTable(
   'dataset_exports',
   {
@@ -18,6 +18,8 @@ export const datasetExports = sqliteTable(
     createdBy: integer('created_by').notNull(),
     started: integer('started').notNull(),
     finishes: integer('finishes').notNull(),
+    /** none -> in_progress -> success, as the export's scheduler jobs record it. */
+    status: text('status').notNull().default('success'),
   },
   (t) => [index('dataset_exports_dataset_idx').on(t.datasetId, t.started)],
 );

@@ -16,7 +16,7 @@ import {
 } from '../../db/schema/index.js';
 import { cellText, parseDelimitedRow, ValueError, valueConverter, type Cell } from '../engines/csv.js';
 import { registerConvertFunction } from '../engines/sql/convert.js';
-import { defaultStages, finishesAt, stageAt } from '../engines/jobs.js';
+import { defaultStages } from '../engines/jobs.js';
 import { columnTypes, quoteIdent, sqliteDeclaredType, type ColumnType, type DatasetColumn } from '../engines/sql/types.js';
 import { badRequest, conflict, notFound, type ErrorDetail } from '../http/errors.js';
 import type { Principal } from '../access/principal.js';
@@ -110,6 +110,7 @@ export class DatasetsStore {
   private readonly changeKinds: string[] = [];
   constructor(private readonly ctx: StoreContext) {
     registerConvertFunction(ctx.sqlite);
+    ctx.jobs.register<{ indexId: number; status: string }, void>('dataset.index', { apply: ({ indexId, status }) => this.indexStage(indexId, status) });
   }
 
   // ---------------------------------------------------------------- contract used by other families
@@ -900,12 +901,14 @@ export class DatasetsStore {
       if (targets.length) {
         this.ctx.orm
           .update(datasetVersions)
-          .set({ indexedAt: finishesAt(defaultStages, now), indexId: row.id })
+          .set({ indexId: row.id })
           .where(and(eq(datasetVersions.datasetSeq, ds.seq), inArray(datasetVersions.dataId, targets.map((v) => v.dataId)), isNull(datasetVersions.indexedAt)))
           .run();
-        this.changed(ds, finishesAt(defaultStages, now));
       }
-      return row;
+      // the index job: PENDING now, IN_PROGRESS and SUCCESS on the scheduler (the versions become visible then)
+      this.ctx.orm.update(datasetIndexes).set({ statuses: [{ status: 'PENDING', timestamp: now }] }).where(eq(datasetIndexes.id, row.id)).run();
+      for (const stage of defaultStages.slice(1)) this.ctx.jobs.enqueue('dataset.index', { indexId: row.id, status: stage.state }, { due: now + stage.at });
+      return this.ctx.orm.select().from(datasetIndexes).where(eq(datasetIndexes.id, row.id)).get()!;
     })();
     return this.indexView(ds, idx);
   }
@@ -1246,18 +1249,36 @@ export class DatasetsStore {
   }
 
   private indexView(ds: DatasetRow, idx: typeof datasetIndexes.$inferSelect): Record<string, unknown> {
-    const now = this.ctx.clock.nowMs();
-    const status = stageAt(defaultStages, idx.started, now);
-    const done = finishesAt(defaultStages, idx.started);
     return {
       indexId: idx.id,
       dataSourceId: ds.id,
       dataIds: idx.dataIds,
-      status,
+      status: idx.statuses.at(-1)?.status ?? 'PENDING',
       requestedAt: idx.started,
-      completedAt: done <= now ? done : null,
-      statuses: defaultStages.filter((s) => idx.started + s.at <= now).map((s) => ({ status: s.state, timestamp: idx.started + s.at })),
+      completedAt: idx.completedAt,
+      statuses: idx.statuses,
     };
+  }
+
+  /** An index job's stage (a scheduler job): its state recorded; at SUCCESS its versions become visible. */
+  private indexStage(indexId: number, status: string): void {
+    const idx = this.ctx.orm.select().from(datasetIndexes).where(eq(datasetIndexes.id, indexId)).get();
+    if (!idx) return;
+    const now = this.ctx.clock.nowMs();
+    const done = status === 'SUCCESS';
+    this.ctx.orm
+      .update(datasetIndexes)
+      .set({ statuses: [...idx.statuses, { status, timestamp: now }], ...(done ? { completedAt: now } : {}) })
+      .where(eq(datasetIndexes.id, indexId))
+      .run();
+    if (!done) return;
+    this.ctx.orm
+      .update(datasetVersions)
+      .set({ indexedAt: now })
+      .where(and(eq(datasetVersions.datasetSeq, idx.datasetSeq), eq(datasetVersions.indexId, indexId), isNull(datasetVersions.indexedAt)))
+      .run();
+    const ds = this.ctx.orm.select().from(datasets).where(eq(datasets.seq, idx.datasetSeq)).get();
+    if (ds) this.changed(ds);
   }
 
   /**

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { desc, eq } from 'drizzle-orm';
 import { datasetExports } from '../../db/schema/index.js';
-import { stageAt, type Stage } from '../engines/jobs.js';
+import type { Stage } from '../engines/jobs.js';
 import { badRequest, conflict } from '../http/errors.js';
 import type { StoreContext } from './context.js';
 import type { Actor, DatasetsStore } from './datasets.js';
@@ -39,7 +39,13 @@ export class ExportsStore {
     private readonly ctx: StoreContext,
     private readonly datasets: DatasetsStore,
     private readonly rows: RowService,
-  ) {}
+  ) {
+    ctx.jobs.register<{ exportId: string; status: string }, void>('export.stage', {
+      apply: ({ exportId, status }) => {
+        this.ctx.orm.update(datasetExports).set({ status, ...(status === 'success' ? { finishes: this.ctx.clock.nowMs() } : {}) }).where(eq(datasetExports.exportId, exportId)).run();
+      },
+    });
+  }
 
   get root(): string {
     return resolve(this.ctx.dataDir, 'exports');
@@ -108,9 +114,11 @@ export class ExportsStore {
         createdBy: actor.userId,
         started: now,
         finishes: now + exportStages[exportStages.length - 1].at,
+        status: 'none',
       })
       .returning()
       .get();
+    for (const stage of exportStages.slice(1)) this.ctx.jobs.enqueue('export.stage', { exportId: row.exportId, status: stage.state }, { due: now + stage.at });
     return { created: true, export: this.view(row) };
   }
 
@@ -126,7 +134,7 @@ export class ExportsStore {
       .orderBy(desc(datasetExports.started))
       .limit(1)
       .get();
-    if (previous && previous.finishes > this.ctx.clock.nowMs()) {
+    if (previous && previous.status !== 'success') {
       throw conflict(`DataSet ${datasetId} already has an active export (${previous.exportId}); wait for it to finish`);
     }
     if (previous && previous.requestSig === requestSig && previous.dataSig === dataSig) return { created: false, export: this.view(previous) };
@@ -146,8 +154,7 @@ export class ExportsStore {
   }
 
   view(r: ExportRow): Record<string, unknown> {
-    const now = this.ctx.clock.nowMs();
-    const status = stageAt(exportStages, r.started, now);
+    const status = r.status;
     const key = r.path;
     return {
       exportId: r.exportId,

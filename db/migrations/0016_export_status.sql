@@ -1,0 +1,1 @@
+ALTER TABLE `dataset_exports` ADD `status` text DEFAULT 'success' NOT NULL;
