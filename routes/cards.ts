@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../src/http/env.js';
 import { csvList, numericId } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
+import { queryOverrides } from '../src/engines/card-definition.js';
 import { renderParts } from '../src/state/card-content.js';
 
 const actorOf = (c: Context<AppEnv>) => c.var.principal;
@@ -25,7 +26,7 @@ const renderQuery = z.object({
   locale: z.string().trim().min(1).optional(),
 });
 const renderBody = z
-  .object({ queryOverrides: z.record(z.string(), z.unknown()).optional(), treatLongsAsStrings: z.boolean().optional(), cardLoadContext: z.record(z.string(), z.unknown()).optional() })
+  .object({ queryOverrides: queryOverrides.optional(), treatLongsAsStrings: z.boolean().optional(), cardLoadContext: z.record(z.string(), z.unknown()).optional() })
   .loose()
   .optional();
 
@@ -43,9 +44,20 @@ export function cardsRoutes() {
     valid('json', renderBody, { optional: true }),
     async (c) => {
       const q = c.req.valid('query');
-      return c.json(await c.var.instance.stores.cardContent.render(c.req.valid('param').urn, q.parts, q.locale, actorOf(c)));
+      const overrides = c.req.valid('json')?.queryOverrides ?? {};
+      return c.json(await c.var.instance.stores.cardContent.render(c.req.valid('param').urn, q.parts, q.locale, actorOf(c), overrides));
     },
   );
+
+  // not in the reference: a card's definition (what its render computes), read and replaced
+  r.get('/api/content/v1/cards/:cardId/definition', valid('param', cardParam), (c) => {
+    const store = c.var.instance.stores.cardContent;
+    return c.json(store.definition(c.req.valid('param').cardId, actorOf(c)));
+  });
+  r.put('/api/content/v1/cards/:cardId/definition', valid('param', cardParam), valid('json', z.unknown()), (c) => {
+    const store = c.var.instance.stores.cardContent;
+    return c.json(store.setDefinition(c.req.valid('param').cardId, c.req.valid('json'), actorOf(c)));
+  });
 
   r.put('/api/content/v1/cards/:cardId/title', valid('param', cardParam), valid('json', titleBody), (c) => {
     const b = c.req.valid('json');

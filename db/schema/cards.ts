@@ -1,6 +1,7 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import type { CardDefinition } from '../../src/engines/card-definition.js';
 
-/** Cards (only what the datasets family needs: which cards a dataset powers). */
+/** Cards: their dataset and their definition (what a render computes from the dataset's rows). */
 export const cards = sqliteTable(
   'cards',
   {
@@ -12,6 +13,8 @@ export const cards = sqliteTable(
     datasourceId: text('datasource_id').notNull(),
     description: text('description').notNull().default(''),
     viewCount: integer('view_count').notNull().default(0),
+    /** null: the default (the last numeric column summed by the first text column). */
+    definition: text('definition', { mode: 'json' }).$type<CardDefinition>(),
     created: integer('created').notNull(),
     modified: integer('modified').notNull(),
   },

@@ -112,6 +112,11 @@ export class AlertsStore {
     deps.datasets.notifyOnChange('alerts.check');
   }
 
+  /** Deletes the alerts on objects that are being deleted (a dataset and its cards). */
+  removeOn(resourceType: 'DATASET' | 'CARD', ids: Array<string | number>): void {
+    if (ids.length) this.ctx.orm.delete(alerts).where(and(eq(alerts.resourceType, resourceType), inArray(alerts.resourceId, ids.map(String)))).run();
+  }
+
   /** Starts the hourly check of every alert (fixtures call it once; it then re-plans itself). */
   planSweep(): void {
     if (!this.ctx.jobs.pending('alerts:sweep')) this.ctx.jobs.enqueue('alerts.check', {}, { due: this.ctx.clock.nowMs() + SWEEP_EVERY_MS, key: 'alerts:sweep' });

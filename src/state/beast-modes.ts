@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray, or } from 'drizzle-orm';
 import { beastModeLinks, beastModes, cards, datasets } from '../../db/schema/index.js';
 import { badRequest, notFound } from '../http/errors.js';
 import type { Principal } from '../access/principal.js';
@@ -136,6 +136,68 @@ export class BeastModesStore {
       });
   }
 
+  /**
+   * The formulas a dataset's rows can be read with (the row service makes them usable by name in Domo SQL
+   * and card definitions): its beast modes, and a card's own when it reads through that card. Beast modes
+   * whose expression is invalid for the dataset, and archived ones, are left out.
+   */
+  formulas(datasetId: string, cardId?: number): Record<string, string> {
+    const links = this.ctx.orm
+      .select({ id: beastModeLinks.beastModeId })
+      .from(beastModeLinks)
+      .where(
+        cardId === undefined
+          ? and(eq(beastModeLinks.resourceType, 'DATA_SOURCE'), eq(beastModeLinks.resourceId, datasetId))
+          : or(and(eq(beastModeLinks.resourceType, 'DATA_SOURCE'), eq(beastModeLinks.resourceId, datasetId)), and(eq(beastModeLinks.resourceType, 'CARD'), eq(beastModeLinks.resourceId, String(cardId)))),
+      )
+      .all();
+    if (!links.length) return {};
+    const rows = this.ctx.orm.select().from(beastModes).where(inArray(beastModes.id, [...new Set(links.map((l) => l.id))])).orderBy(asc(beastModes.id)).all();
+    const columns = new Set((this.ctx.orm.select({ columns: datasets.columns }).from(datasets).where(eq(datasets.id, datasetId)).get()?.columns ?? []).map((c) => c.name.toLowerCase()));
+    const names = new Set(rows.map((r) => r.name.toLowerCase()));
+    const out: Record<string, string> = {};
+    for (const r of rows) {
+      if (r.archived) continue;
+      const a = analyzeExpression(r.expression);
+      if (a.syntaxError || a.columns.some((c) => !columns.has(c.toLowerCase()) && !names.has(c.toLowerCase()))) continue;
+      out[r.name] = r.expression;
+    }
+    return out;
+  }
+
+  /** Drops links to objects that are being deleted (the beast modes stay, as Domo keeps them). */
+  unlink(resourceType: 'DATA_SOURCE' | 'CARD', ids: Array<string | number>): void {
+    if (ids.length) this.ctx.orm.delete(beastModeLinks).where(and(eq(beastModeLinks.resourceType, resourceType), inArray(beastModeLinks.resourceId, ids.map(String)))).run();
+  }
+
+  /** A dataset's beast modes as its metadata lists them (properties.formulas.formulas). */
+  datasetFormulas(datasetId: string): Record<string, unknown> {
+    const ids = this.ctx.orm
+      .select({ id: beastModeLinks.beastModeId })
+      .from(beastModeLinks)
+      .where(and(eq(beastModeLinks.resourceType, 'DATA_SOURCE'), eq(beastModeLinks.resourceId, datasetId)))
+      .all()
+      .map((l) => l.id);
+    if (!ids.length) return {};
+    const out: Record<string, unknown> = {};
+    for (const r of this.ctx.orm.select().from(beastModes).where(inArray(beastModes.id, ids)).orderBy(asc(beastModes.id)).all()) {
+      const full = this.full(r);
+      out[r.legacyId] = {
+        id: r.legacyId,
+        templateId: r.id,
+        name: r.name,
+        formula: r.expression,
+        status: full.status,
+        dataType: r.dataType,
+        persistedOnDataSource: true,
+        isAggregatable: !full.aggregated,
+        bignumber: false,
+        locked: r.locked,
+      };
+    }
+    return out;
+  }
+
   /** Why an expression is invalid for the datasets it is linked to (null when valid). */
   private problem(expression: string, links: Link[]): string | null {
     const a = analyzeExpression(expression);
@@ -144,7 +206,8 @@ export class BeastModesStore {
       if (l.resource.type !== 'DATA_SOURCE' || l.valid !== 'VALID') continue;
       const ds = this.ctx.orm.select({ columns: datasets.columns }).from(datasets).where(eq(datasets.id, l.resource.id)).get();
       const names = new Set((ds?.columns ?? []).map((c) => c.name.toLowerCase()));
-      const missing = a.columns.filter((c) => !names.has(c.toLowerCase()));
+      const formulas = new Set(this.ctx.orm.select({ n: beastModes.name }).from(beastModes).all().map((b) => b.n.toLowerCase()));
+      const missing = a.columns.filter((c) => !names.has(c.toLowerCase()) && !formulas.has(c.toLowerCase()));
       if (missing.length) return `Unknown column(s) ${missing.map((m) => `\`${m}\``).join(', ')} in DataSet ${l.resource.id}`;
     }
     return null;
@@ -173,7 +236,7 @@ export class BeastModesStore {
       cacheWindow: r.cacheWindow,
       columnPositions: a.columnPositions,
       functions: a.functions,
-      functionTemplateDependencies: [],
+      functionTemplateDependencies: this.dependencies(r, a.columns),
       archived: r.archived,
       hidden: r.hidden,
       variable: r.variable,
@@ -182,6 +245,18 @@ export class BeastModesStore {
 
   get(id: number): Record<string, unknown> {
     return this.full(this.row(id));
+  }
+
+  /** The beast modes an expression names (by name, in backticks): Domo's functionTemplateDependencies. */
+  private dependencies(r: Row, names: string[]): Array<{ id: number; name: string; legacyId: string }> {
+    if (!names.length) return [];
+    const lower = new Set(names.map((n) => n.toLowerCase()));
+    return this.ctx.orm
+      .select({ id: beastModes.id, name: beastModes.name, legacyId: beastModes.legacyId })
+      .from(beastModes)
+      .orderBy(asc(beastModes.id))
+      .all()
+      .filter((b) => b.id !== r.id && lower.has(b.name.toLowerCase()));
   }
 
   private all(): Array<Record<string, any>> {

@@ -4,10 +4,11 @@ import { renderPdf, renderPng, type ChartSeries } from '../engines/card-render.j
 import { quoteIdent } from '../engines/sql/types.js';
 import { ApiError, badRequest, conflict } from '../http/errors.js';
 import type { Resource } from '../access/resources.js';
+import { defaultDefinition, filterCondition, labelExpression, valueExpression, valueLabel, type QueryOverrides } from '../engines/card-definition.js';
 import type { CardsStore } from './cards.js';
 import type { StoreContext } from './context.js';
 import type { Actor, DatasetsStore } from './datasets.js';
-import { ident, type RowService, type RowSource } from './rows.js';
+import type { RowService } from './rows.js';
 
 export const renderParts = [
   'title',
@@ -28,10 +29,18 @@ export const renderParts = [
 ] as const;
 export type RenderPart = (typeof renderParts)[number];
 
-const numericTypes = new Set(['LONG', 'DOUBLE', 'DECIMAL']);
-const MAX_GROUPS = 20;
 
 /** The card endpoints of the Cards family: title updates and KPI rendering (over the datasets family's cards). */
+/** A card's computed data: what its render draws and its report email summarizes. */
+export interface CardSummary {
+  series: ChartSeries;
+  total: number;
+  rowCount: number;
+  datasetId: string;
+  datasetName: string;
+  pdpEnabled: boolean;
+}
+
 export class CardContentStore {
   constructor(
     private readonly ctx: StoreContext,
@@ -50,6 +59,22 @@ export class CardContentStore {
     return { type: 'card', id: card.id, name: card.title, ownerIds: [card.ownerId], everyone: viaDataset ? ['CAN_VIEW'] : [] };
   }
 
+  /** A card's definition (its own, or the default it renders with), for those who may see the card. */
+  definition(id: number, actor: Actor): Record<string, unknown> {
+    const card = this.cards.get(id);
+    this.ctx.access.require(actor, 'card.read', this.resource(card, actor));
+    const ds = this.datasets.find(card.datasourceId);
+    return { cardId: card.id, dataSourceId: card.datasourceId, chartType: card.chartType, custom: card.definition !== null, definition: card.definition ?? defaultDefinition(ds?.columns ?? []) };
+  }
+
+  /** Replaces a card's definition (its editors). */
+  setDefinition(id: number, definition: unknown, actor: Actor): Record<string, unknown> {
+    const card = this.cards.get(id);
+    this.ctx.access.require(actor, 'card.update', this.resource(card, actor));
+    this.cards.setDefinition(id, definition);
+    return this.definition(id, actor);
+  }
+
   /** Sets a card's title and/or description. The card's owner or a content admin may. */
   updateText(id: number, patch: { title?: string; description?: string }, actor: Actor): void {
     const card = this.cards.get(id);
@@ -66,47 +91,51 @@ export class CardContentStore {
   }
 
   /**
-   * The card's data: the last numeric column summed by the first text column (a KPI card of the
-   * emulator has no saved query), ordered by label, at most 20 groups.
+   * The card's data, computed from its definition (src/engines/card-definition.ts) through the row service,
+   * as `viewer` sees it (through the card; PDP applies): the series the chart shows (at most the
+   * definition's limit of groups), and the summary over every row that passes the filters. The card
+   * render and the report email both use this one summary. `overrides` are a render's queryOverrides.
    */
-  async series(id: number, actor: Actor): Promise<{ series: ChartSeries; datasetId: string; datasetName: string; total: number }> {
+  async summary(id: number, viewer: Actor, overrides: QueryOverrides = {}): Promise<CardSummary> {
     const card = this.cards.get(id);
     if (!this.datasets.find(card.datasourceId)) throw conflict(`Card ${id} cannot render: its DataSet ${card.datasourceId} no longer exists`);
     // the card's owner (and whoever may see the card) sees its data through the card
-    this.ctx.access.require(actor, 'card.read', this.resource(card, actor));
-    let src: RowSource;
+    this.ctx.access.require(viewer, 'card.read', this.resource(card, viewer));
     try {
-      src = this.rows.source(card.datasourceId, actor, { throughObject: true });
+      const src = this.rows.source(card.datasourceId, viewer, { throughObject: true, cardId: card.id });
+      const def = card.definition ?? defaultDefinition(src.target.columns);
+      const filters = [...def.filters, ...(overrides.filters ?? [])];
+      const where = filters.length ? filters.map(filterCondition).join(' AND ') : undefined;
+      const value = valueExpression(def);
+      const label = labelExpression(def);
+      const groups = await this.rows.rows(
+        this.rows.select(src, {
+          columns: [{ expr: label?.expr ?? `'Total'`, as: 'label' }, { expr: `COALESCE(${value}, 0)`, as: 'value' }],
+          where,
+          ...(label ? { groupBy: ['1'] } : {}),
+          orderBy: [{ expr: def.sort.by === 'value' ? '2' : '1', desc: def.sort.desc }],
+          limit: overrides.limit ?? def.limit,
+        }),
+      );
+      const total = await this.rows.rows(this.rows.select(src, { columns: [{ expr: `COALESCE(${value}, 0)`, as: 'value' }, { expr: 'COUNT(*)', as: 'n' }], where }));
+      const round = (n: unknown) => Math.round(Number(n) * 100) / 100;
+      return {
+        series: {
+          title: card.title,
+          labelColumn: label?.label ?? 'Total',
+          valueColumn: valueLabel(def),
+          rows: groups.rows.map(([l, v]) => ({ label: String(l), value: round(v) })),
+        },
+        total: round(total.rows[0]?.[0] ?? 0),
+        rowCount: Number(total.rows[0]?.[1] ?? 0),
+        datasetId: src.dataset.id,
+        datasetName: src.dataset.name,
+        pdpEnabled: src.pdpEnabled ?? false,
+      };
     } catch (e) {
       if (e instanceof ApiError && e.status === 400) throw conflict(`Card ${id} cannot render: ${e.message}`);
       throw e;
     }
-    const columns = src.target.columns;
-    const label = columns.find((c) => c.type === 'STRING');
-    const value = [...columns].reverse().find((c) => numericTypes.has(c.type));
-    const valueExpr = value ? `COALESCE(SUM(${ident(value.name)}), 0)` : 'COUNT(*)';
-    const labelExpr = `COALESCE(CAST(${label ? ident(label.name) : `'Total'`} AS CHAR), '')`;
-    const groups = await this.rows.rows(
-      this.rows.select(src, {
-        columns: [{ expr: labelExpr, as: 'label' }, { expr: valueExpr, as: 'value' }],
-        groupBy: ['1'],
-        orderBy: [{ expr: '1' }],
-        limit: MAX_GROUPS,
-      }),
-    );
-    const total = await this.rows.rows(this.rows.select(src, { columns: [{ expr: valueExpr, as: 'value' }] }));
-    const round = (n: unknown) => Math.round(Number(n) * 100) / 100;
-    return {
-      series: {
-        title: card.title,
-        labelColumn: label?.name ?? 'Total',
-        valueColumn: value?.name ?? 'Row Count',
-        rows: groups.rows.map(([l, v]) => ({ label: String(l), value: round(v) })),
-      },
-      datasetId: src.dataset.id,
-      datasetName: src.dataset.name,
-      total: round(total.rows[0]?.[0] ?? 0),
-    };
   }
 
   /**
@@ -114,7 +143,7 @@ export class CardContentStore {
    * `data` as base64, in the order asked; every other part is a key of its own (data and table give the
    * query result too).
    */
-  async render(id: number, parts: RenderPart[], locale: string | undefined, actor: Actor): Promise<Record<string, unknown>> {
+  async render(id: number, parts: RenderPart[], locale: string | undefined, actor: Actor, overrides: QueryOverrides = {}): Promise<Record<string, unknown>> {
     let fmt: Intl.NumberFormat;
     try {
       fmt = new Intl.NumberFormat(locale ?? 'en-US', { maximumFractionDigits: 2 });
@@ -122,7 +151,7 @@ export class CardContentStore {
       throw badRequest(`Unknown locale '${locale}'`, [{ path: 'query.locale', message: 'Invalid locale' }]);
     }
     const card = this.cards.get(id);
-    const { series, datasetId, datasetName, total } = await this.series(id, actor);
+    const { series, datasetId, datasetName, total, pdpEnabled } = await this.summary(id, actor, overrides);
     const queryResult = {
       columns: [series.labelColumn, series.valueColumn],
       rows: series.rows.map((r) => [r.label, r.value]),
@@ -166,7 +195,7 @@ export class CardContentStore {
           out.dataSource = { id: datasetId, name: datasetName };
           break;
         case 'pdp':
-          out.pdp = { enabled: false, policies: [] };
+          out.pdp = { enabled: pdpEnabled, policies: [] };
           break;
         case 'annotations':
           out.annotations = [];

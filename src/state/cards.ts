@@ -1,6 +1,8 @@
 import { asc, eq } from 'drizzle-orm';
 import { cards, users } from '../../db/schema/index.js';
+import { cardDefinition, type CardDefinition } from '../engines/card-definition.js';
 import { notFound } from '../http/errors.js';
+import { parseOrThrow } from '../http/validate.js';
 import type { StoreContext } from './context.js';
 
 export interface CardSeed {
@@ -12,13 +14,22 @@ export interface CardSeed {
   datasourceId: string;
   description?: string;
   viewCount?: number;
+  /** What the card computes (see src/engines/card-definition.ts); omitted: the default. */
+  definition?: unknown;
 }
 
 export type CardRow = typeof cards.$inferSelect;
 
+function parseDefinition(v: unknown, where: string): CardDefinition {
+  return parseOrThrow(cardDefinition, v, where);
+}
+
 /** Cards, as far as datasets need them: which cards a dataset powers (fixtures seed them). */
 export class CardsStore {
-  constructor(private readonly ctx: StoreContext) {}
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly certs: { badge(type: 'CARD', id: number): Record<string, unknown> | null },
+  ) {}
 
   find(id: number): CardRow | undefined {
     return this.ctx.orm.select().from(cards).where(eq(cards.id, id)).get();
@@ -32,6 +43,20 @@ export class CardsStore {
 
   byDataset(datasourceId: string): CardRow[] {
     return this.ctx.orm.select().from(cards).where(eq(cards.datasourceId, datasourceId)).orderBy(asc(cards.id)).all();
+  }
+
+  /** Deletes a dataset's cards (the dataset is being deleted); their ids. */
+  removeByDataset(datasourceId: string): number[] {
+    const ids = this.byDataset(datasourceId).map((c) => c.id);
+    if (ids.length) this.ctx.orm.delete(cards).where(eq(cards.datasourceId, datasourceId)).run();
+    return ids;
+  }
+
+  /** Replaces a card's definition (validated; 400 naming the field). */
+  setDefinition(id: number, definition: unknown): CardRow {
+    this.get(id);
+    this.ctx.orm.update(cards).set({ definition: parseDefinition(definition, 'body'), modified: this.ctx.clock.nowMs() }).where(eq(cards.id, id)).run();
+    return this.get(id);
   }
 
   updateTitle(id: number, title: string): CardRow {
@@ -53,6 +78,7 @@ export class CardsStore {
       ownerId: c.ownerId,
       owners: [{ id: String(c.ownerId), type: 'USER', displayName: owner?.name ?? null }],
       access: true,
+      certification: this.certs.badge('CARD', c.id),
       datasourceId: c.datasourceId,
       lastModified: c.modified,
     };
@@ -74,6 +100,7 @@ export class CardsStore {
           datasourceId: c.datasourceId,
           description: c.description ?? '',
           viewCount: c.viewCount ?? 0,
+          definition: c.definition === undefined ? null : parseDefinition(c.definition, `fixtures: card ${c.id}`),
           created: now,
           modified: now,
         })

@@ -53,6 +53,24 @@ export class CertifiedContentStore {
     };
   }
 
+  /**
+   * The certification badge an object shows in its own responses (datasets, cards, pages, card emails):
+   * null when it is not certified.
+   */
+  badge(type: CertifiableType, id: string | number): { state: 'CERTIFIED'; adminCertified: true; certifiedBy: number; certifiedOn: number } | null {
+    const row = this.ctx.orm
+      .select()
+      .from(certifications)
+      .where(and(eq(certifications.entityType, type), eq(certifications.entityId, String(id)), eq(certifications.state, 'ACTIVE')))
+      .get();
+    return row ? { state: 'CERTIFIED', adminCertified: true, certifiedBy: row.certifiedBy, certifiedOn: row.updated } : null;
+  }
+
+  /** Removes an object's certification (the object was deleted). */
+  forget(type: CertifiableType, id: string | number): void {
+    this.ctx.orm.delete(certifications).where(and(eq(certifications.entityType, type), eq(certifications.entityId, String(id)))).run();
+  }
+
   private checkAdmin(actor: Principal): void {
     this.ctx.access.require(actor, 'certification.manage');
   }

@@ -108,12 +108,28 @@ const UPLOAD_TTL_MS = 24 * 3600_000;
 export class DatasetsStore {
   /** Job kinds that run after a dataset's visible rows change (alerts, DataFlows that run on input updates). */
   private readonly changeKinds: string[] = [];
-  constructor(private readonly ctx: StoreContext) {
+  private readonly deleteHooks: Array<(ds: DatasetRow) => void> = [];
+  constructor(
+    private readonly ctx: StoreContext,
+    /** Other families' views of a dataset: its beast modes (properties.formulas) and its certification. */
+    private readonly links: {
+      datasetFormulas(datasetId: string): Record<string, unknown>;
+      badge(type: 'DATA_SOURCE', id: string): Record<string, unknown> | null;
+    },
+  ) {
     registerConvertFunction(ctx.sqlite);
     ctx.jobs.register<{ indexId: number; status: string }, void>('dataset.index', { apply: ({ indexId, status }) => this.indexStage(indexId, status) });
   }
 
   // ---------------------------------------------------------------- contract used by other families
+
+  /**
+   * What another family does, in the same transaction, when a dataset is deleted (its cards go, their
+   * alerts and certifications too...). docs/cascades.md lists every cascade.
+   */
+  onDelete(fn: (ds: DatasetRow) => void): void {
+    this.deleteHooks.push(fn);
+  }
 
   /** Another family's job kind that runs (payload {datasetId}) whenever a dataset's visible rows change. */
   notifyOnChange(kind: string): void {
@@ -256,7 +272,7 @@ export class DatasetsStore {
       rowCount: live.reduce((s, v) => s + v.numRows, 0),
       columnCount: ds.columns.length,
       cardInfo: { cardCount: cardStats.n, cardViewCount: cardStats.views },
-      properties: { formulas: { formulas: {} }, ...ds.properties },
+      properties: { ...ds.properties, formulas: { formulas: this.links.datasetFormulas(ds.id) } },
       state: 'SUCCESS',
       validConfiguration: true,
       validAccount: true,
@@ -276,6 +292,7 @@ export class DatasetsStore {
       cardCount: cardStats.n,
       cloudEngine: 'domo',
       schemaId: ds.schemaId,
+      certification: this.links.badge('DATA_SOURCE', ds.id),
     };
   }
 
@@ -327,6 +344,7 @@ export class DatasetsStore {
         .all()
         .map((r) => r.t);
       for (const t of [...tables, ...staging, emptyTable(ds.seq)]) this.dropTable(t);
+      for (const hook of this.deleteHooks) hook(ds);
       this.ctx.orm.delete(streams).where(eq(streams.datasetId, ds.id)).run();
       this.ctx.orm.delete(datasets).where(eq(datasets.seq, ds.seq)).run();
     })();

@@ -1,9 +1,7 @@
 import { ActivityStore } from './activity.js';
 import { AlertsStore } from './alerts.js';
 import { AppDbStore } from './appdb.js';
-import { BeastModesStore } from './beast-modes.js';
 import { CardContentStore } from './card-content.js';
-import { CertifiedContentStore } from './certified-content.js';
 import { CodeEngineStore } from './code-engine.js';
 import type { StoreContext } from './context.js';
 import { datasetFamilyStores } from './datasets-family.js';
@@ -27,10 +25,23 @@ export function createStores(ctx: StoreContext) {
   const datasetFamily = datasetFamilyStores(ctx);
   const { datasets, cards, rows } = datasetFamily;
   const activity = new ActivityStore(ctx);
-  const pages = new PagesStore(ctx);
+  const pages = new PagesStore(ctx, datasetFamily.certifiedContent);
   const cardContent = new CardContentStore(ctx, cards, datasets, rows);
   const taskCenter = new TaskCenterStore(ctx, activity, outbox);
   const codeEngine = new CodeEngineStore(ctx, activity);
+  const alerts = new AlertsStore(ctx, { datasets, cards, rows, outbox });
+  // deleting a dataset deletes its cards (Domo does); their page slots, alerts, beast mode links and
+  // certifications go with them, and the dataset's own (docs/cascades.md)
+  datasets.onDelete((ds) => {
+    const cardIds = cards.removeByDataset(ds.id);
+    pages.removeCards(cardIds);
+    alerts.removeOn('CARD', cardIds);
+    alerts.removeOn('DATASET', [ds.id]);
+    datasetFamily.beastModes.unlink('CARD', cardIds);
+    datasetFamily.beastModes.unlink('DATA_SOURCE', [ds.id]);
+    for (const id of cardIds) datasetFamily.certifiedContent.forget('CARD', id);
+    datasetFamily.certifiedContent.forget('DATA_SOURCE', ds.id);
+  });
   return {
     outbox,
     roles: new RolesStore(ctx),
@@ -40,10 +51,8 @@ export function createStores(ctx: StoreContext) {
     appdb: new AppDbStore(ctx, datasets),
     files: new FilesStore(ctx),
     filesets: new FileSetsStore(ctx),
-    alerts: new AlertsStore(ctx, { datasets, cards, rows, outbox }),
-    beastModes: new BeastModesStore(ctx),
+    alerts,
     cardContent,
-    certifiedContent: new CertifiedContentStore(ctx),
     pages,
     activity,
     taskCenter,

@@ -26,7 +26,10 @@ export type PageActor = Principal;
 
 /** Pages (dashboards), their subpages, the cards they show and the users they are shared with. */
 export class PagesStore {
-  constructor(private readonly ctx: StoreContext) {}
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly certs: { badge(type: 'PAGE', id: number): Record<string, unknown> | null },
+  ) {}
 
   find(id: number): PageRow | undefined {
     return this.ctx.orm.select().from(pages).where(eq(pages.id, id)).get();
@@ -81,6 +84,11 @@ export class PagesStore {
     return p && this.resource(p);
   }
 
+  /** Takes deleted cards off every page. */
+  removeCards(cardIds: number[]): void {
+    if (cardIds.length) this.ctx.orm.delete(pageCards).where(inArray(pageCards.cardId, cardIds)).run();
+  }
+
   /** A page's title (undefined: no such page): how other families name pages. */
   pageTitle(id: number): string | undefined {
     return this.find(id)?.title;
@@ -117,6 +125,7 @@ export class PagesStore {
       cardIds: this.cardIds(p.id),
       childPageIds: this.childIds(p.id),
       sharedWith: this.sharedWith(p.id),
+      certification: this.certs.badge('PAGE', p.id),
     };
   }
 

@@ -98,6 +98,7 @@ export class RowService {
     private readonly ctx: StoreContext,
     private readonly datasets: DatasetsStore,
     private readonly pdp: PdpStore,
+    private readonly beastModes: { formulas(datasetId: string, cardId?: number): Record<string, string> },
   ) {
     // spill files a killed process left behind
     const tmp = this.tmpDir;
@@ -120,10 +121,12 @@ export class RowService {
    * live view is rebuilt if its visible versions changed, a dataset without columns is a 400, and the
    * reader's PDP policies filter the rows. Every reader of rows comes here, so PDP applies to all of them.
    */
-  source(datasetId: string, reader: RowReader, opts: { throughObject?: boolean; export?: boolean } = {}): RowSource {
+  source(datasetId: string, reader: RowReader, opts: { throughObject?: boolean; export?: boolean; cardId?: number } = {}): RowSource {
     if (opts.export) this.ctx.access.require(reader, 'dataset.export', this.datasets.resource(this.datasets.byId(datasetId)));
     const t = this.datasets.queryTarget(datasetId, reader, opts.throughObject ?? false);
-    const base: RowSource = { dataset: t.dataset, target: { table: t.table, columns: t.columns }, dataSignature: t.dataSignature };
+    // the dataset's beast modes (and a card's, read through it) are usable by name in Domo SQL
+    const macros = this.beastModes.formulas(datasetId, opts.cardId);
+    const base: RowSource = { dataset: t.dataset, target: { table: t.table, columns: t.columns, macros }, dataSignature: t.dataSignature };
     const pdpEnabled = this.pdp.enabled(t.dataset);
     const filter = pdpEnabled ? this.pdp.filterFor(t.dataset, reader) : null;
     if (!filter) return { ...base, pdpEnabled };
@@ -138,7 +141,7 @@ export class RowService {
   derived(base: RowSource, opts: { computed?: ComputedColumn[]; filter?: RowFilter | null }): RowSource {
     const computed = opts.computed ?? [];
     if (!computed.length && !opts.filter) return base;
-    const bare: CompileTarget = { table: base.target.table, columns: base.target.columns };
+    const bare: CompileTarget = { table: base.target.table, columns: base.target.columns, macros: base.target.macros };
     const exprs = computed.map((c) => `${compileDomoExpression(c.expr, bare)} AS ${quoteIdent(c.name)}`);
     const where = opts.filter ? ` WHERE ${opts.filter.sql}` : '';
     const columns: DatasetColumn[] = [...base.target.columns, ...computed.map((c) => ({ name: c.name, type: c.type }))];
@@ -149,6 +152,7 @@ export class RowService {
         columns,
         source: `(SELECT ${['v.*', ...exprs].join(', ')} FROM ${quoteIdent(base.target.table)} AS v${where})`,
         params: { ...(base.target.params ?? {}), ...(opts.filter?.params ?? {}) },
+        macros: base.target.macros,
       },
     };
   }

@@ -11,16 +11,22 @@ import {
 } from '../../db/schema/index.js';
 import { nextRunAfter } from '../engines/report-schedule.js';
 import { nextRecurring } from '../jobs/scheduler.js';
-import type { CompiledQuery } from '../engines/sql/compile.js';
 import { ApiError, badRequest, conflict, notFound } from '../http/errors.js';
 import type { CardRow, CardsStore } from './cards.js';
 import type { Principal } from '../access/principal.js';
 import type { Resource } from '../access/resources.js';
-import type { CardContentStore } from './card-content.js';
+import type { CardContentStore, CardSummary } from './card-content.js';
+
+/** What a card's report email shows: its summary and the first rows of its dataset. */
+interface CardEmail {
+  summary: CardSummary;
+  columns: string[];
+  rows: Array<Record<string, unknown>>;
+}
 import type { StoreContext } from './context.js';
 import type { DatasetsStore } from './datasets.js';
 import type { OutboxStore } from './outbox.js';
-import { ident, type RowReader, type RowResult, type RowService } from './rows.js';
+import type { RowService } from './rows.js';
 
 export type ScheduleRow = typeof reportSchedules.$inferSelect;
 export type HistoryRow = typeof reportHistory.$inferSelect;
@@ -132,10 +138,19 @@ export class ScheduledReportsStore {
         this.ctx.orm.update(reportHistory).set({ status: 'running' }).where(and(eq(reportHistory.id, historyId), eq(reportHistory.status, 'queued'))).run();
       },
     });
-    ctx.jobs.register<{ historyId: number }, void>('report.complete', {
-      apply: ({ historyId }) => {
+    // a run ends: its card is rendered first (the row service, outside the transaction), then it is sent
+    ctx.jobs.register<{ historyId: number }, CardEmail | null>('report.complete', {
+      prepare: async ({ historyId }) => {
         const h = this.ctx.orm.select().from(reportHistory).where(eq(reportHistory.id, historyId)).get();
-        if (h && !finalStates.includes(h.status)) this.complete(h, this.ctx.clock.nowMs());
+        const sch = h && this.find(h.scheduleId);
+        const card = sch?.resourceType === 'CARD' ? this.deps.cards.find(Number(sch.resourceId)) : undefined;
+        const owner = sch && this.ctx.orm.select().from(users).where(eq(users.id, sch.ownerId)).get();
+        // a send renders the card as the schedule's owner sees it
+        return card && owner ? this.cardEmail(card, this.ctx.access.principal(owner, 'system')) : null;
+      },
+      apply: ({ historyId }, _job, card) => {
+        const h = this.ctx.orm.select().from(reportHistory).where(eq(reportHistory.id, historyId)).get();
+        if (h && !finalStates.includes(h.status)) this.complete(h, this.ctx.clock.nowMs(), card);
       },
       fail: ({ historyId }, _job, e) => {
         this.ctx.orm.update(reportHistory).set({ status: 'failed', endTime: this.ctx.clock.nowMs(), message: e.message }).where(eq(reportHistory.id, historyId)).run();
@@ -519,7 +534,7 @@ export class ScheduledReportsStore {
   }
 
   /** Completes the runs whose time has come (called on every clock change and before every read). */
-  private complete(h: HistoryRow, endTime: number): void {
+  private complete(h: HistoryRow, endTime: number, card: CardEmail | null): void {
     const s = this.find(h.scheduleId);
     const problems = s ? this.problems(s).filter((p) => !p.startsWith('recipient')) : ['the schedule was deleted'];
     if (problems.length) {
@@ -536,7 +551,7 @@ export class ScheduledReportsStore {
     }
     const off = new Set(this.unsubscribed(h.scheduleId));
     const to = h.targets.filter((t) => !off.has(t.emailAddress.toLowerCase()));
-    const body = this.emailBody(s!, h);
+    const body = this.emailBody(s!, h, card);
     for (const t of to) {
       this.deps.outbox.send({
         kind: 'scheduled-report',
@@ -561,19 +576,9 @@ export class ScheduledReportsStore {
       .run();
   }
 
-  private emailBody(s: ScheduleRow, h: HistoryRow): string {
+  private emailBody(s: ScheduleRow, h: HistoryRow, card: CardEmail | null): string {
     const lines = [`${s.title}`, `${s.resourceType} ${s.resourceId}: ${h.resourceName}`];
-    if (s.resourceType === 'CARD') {
-      const card = this.deps.cards.find(Number(s.resourceId));
-      if (card) {
-        // a send renders the card as the schedule's owner sees it; it runs inside the job's transaction,
-        // synchronously: the row service's inline path (see rowsInline)
-        const owner = this.ctx.orm.select().from(users).where(eq(users.id, s.ownerId)).get();
-        const plan = owner ? this.cardPlan(card, this.ctx.access.principal(owner, 'system')) : null;
-        const view = this.cardView(card, plan, plan && { agg: this.deps.rows.rowsInline(plan.agg), head: this.deps.rows.rowsInline(plan.head) });
-        lines.push(`${String(view.summaryNumberLabel)}: ${String(view.summaryNumberValue)}`);
-      }
-    }
+    if (card) lines.push(`${card.summary.series.valueColumn}: ${card.summary.total.toLocaleString('en-US')}`);
     if (h.emailParams && Object.keys(h.emailParams).length) lines.push(`Parameters: ${JSON.stringify(h.emailParams)}`);
     lines.push(`Unsubscribe: /api/content/v1/reportschedules/${s.id}/unsubscribe`);
     return lines.join('\n');
@@ -679,54 +684,35 @@ export class ScheduledReportsStore {
     const cards = cardIds.map((id) => this.deps.cards.get(id));
     for (const card of cards) this.ctx.access.require(actor, 'card.read', this.deps.cardContent.resource(card, actor));
     const out: Record<string, Record<string, unknown>> = {};
-    for (const card of cards) {
-      const plan = this.cardPlan(card, actor);
-      out[String(card.id)] = this.cardView(card, plan, plan && { agg: await this.deps.rows.rows(plan.agg), head: await this.deps.rows.rows(plan.head) });
-    }
+    for (const card of cards) out[String(card.id)] = this.cardView(card, await this.cardEmail(card, actor));
     return out;
   }
 
   /**
-   * The two queries a card email needs: the row count with the sum of the last numeric column, and the
-   * first five rows. Null when the card's dataset is gone or has no columns (the card renders empty).
-   * The rows are read through the card as `viewer` sees them (the caller decided `viewer` may see the card;
-   * PDP applies).
+   * What a card's email shows, as `viewer` sees the card (PDP applies): the card's own summary (the one its
+   * render computes) and the first five rows of its dataset. Null when the dataset is gone or has no columns.
    */
-  private cardPlan(card: CardRow, viewer: Principal): { columns: string[]; numeric: string | null; pdpEnabled: boolean; agg: CompiledQuery; head: CompiledQuery } | null {
+  private async cardEmail(card: CardRow, viewer: Principal): Promise<CardEmail | null> {
     if (!this.deps.datasets.find(card.datasourceId)) return null;
-    let src;
+    let summary: CardSummary;
     try {
-      src = this.deps.rows.source(card.datasourceId, viewer, { throughObject: true });
+      summary = await this.deps.cardContent.summary(card.id, viewer);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 400) return null; // a dataset with no columns renders as empty
+      if (e instanceof ApiError && e.status === 409) return null; // a dataset with no columns renders as empty
       throw e;
     }
-    const numeric = [...src.target.columns].reverse().find((c) => ['LONG', 'DOUBLE', 'DECIMAL'].includes(String(c.type)));
-    const agg = this.deps.rows.select(src, { columns: ['COUNT(*)', ...(numeric ? [`SUM(${ident(numeric.name)})`] : [])] });
-    const head = this.deps.rows.select(src, { columns: ['*'], limit: 5 });
-    return { columns: src.target.columns.map((c) => c.name), numeric: numeric?.name ?? null, pdpEnabled: src.pdpEnabled ?? false, agg, head };
+    const src = this.deps.rows.source(card.datasourceId, viewer, { throughObject: true, cardId: card.id });
+    const head = await this.deps.rows.rows(this.deps.rows.select(src, { columns: ['*'], limit: 5 }));
+    return { summary, columns: src.target.columns.map((c) => c.name), rows: this.deps.rows.objects(head) };
   }
 
-  private cardView(
-    card: CardRow,
-    plan: { columns: string[]; numeric: string | null; pdpEnabled: boolean } | null,
-    data: { agg: RowResult; head: RowResult } | null,
-  ): Record<string, unknown> {
-    let label = 'Rows';
-    let value = 0;
-    let rows: Array<Record<string, unknown>> = [];
-    let columns: string[] = [];
-    let rowCount = 0;
-    if (plan && data) {
-      columns = plan.columns;
-      const [n, sum] = data.agg.rows[0] ?? [0, null];
-      rowCount = Number(n);
-      if (plan.numeric) {
-        label = `Total ${plan.numeric}`;
-        value = Math.round(Number(sum ?? 0) * 100) / 100;
-      } else value = rowCount;
-      rows = this.deps.rows.objects(data.head);
-    }
+  private cardView(card: CardRow, email: CardEmail | null): Record<string, unknown> {
+    const label = email?.summary.series.valueColumn ?? 'Rows';
+    const value = email?.summary.total ?? 0;
+    const rowCount = email?.summary.rowCount ?? 0;
+    const columns = email?.columns ?? [];
+    const rows = email?.rows ?? [];
+    const certified = this.deps.cards.view(card).certification !== null;
     const esc = (v: unknown) => String(v ?? '').replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
     const html =
       `<div class="card" data-card-id="${card.id}"><h3>${esc(card.title)}</h3><p>${esc(label)}: ${esc(value.toLocaleString('en-US'))}</p>` +
@@ -740,12 +726,13 @@ export class ScheduledReportsStore {
       timeframeLabel: 'All Time',
       summaryNumberValue: value.toLocaleString('en-US'),
       summaryNumberLabel: label,
+      rowCount,
       htmlContent: html,
       cardType: card.type,
       cardLink: `/cards/${card.id}`,
-      pdpEnabled: plan?.pdpEnabled ?? false,
-      certified: false,
-      companyCertified: false,
+      pdpEnabled: email?.summary.pdpEnabled ?? false,
+      certified,
+      companyCertified: certified,
     };
   }
 

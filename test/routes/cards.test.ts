@@ -66,10 +66,10 @@ describe('PUT /api/content/v1/cards/kpi/:urn/render', () => {
   it('computes the data from the dataset: Amount summed by Region', async () => {
     const res = await render(100292101, 'queryResult,summary,dataSource,chartType');
     const q = res.json.queryResult;
-    expect(q.columns).toEqual(['Region', 'Amount']);
+    expect(q.columns).toEqual(['Region', 'Total Amount']);
     expect(q.rows.map((r: any[]) => r[0])).toEqual(['Central', 'East', 'South', 'West']);
     const total = q.rows.reduce((s: number, r: any[]) => s + r[1], 0);
-    expect(res.json.summary.label).toBe('Amount');
+    expect(res.json.summary.label).toBe('Total Amount');
     expect(res.json.summary.value).toBeCloseTo(total, 1);
     expect(res.json.dataSource).toEqual({ id: SALES, name: 'Sales Transactions' });
     expect(res.json.chartType).toBe('badge_vert_bar');

@@ -288,7 +288,7 @@ describe('POST /api/content/v1/reportschedules/card-email-data', () => {
     const res = await t.call('POST', `${B}/card-email-data`, { body: [REVENUE_CARD] });
     expect(res.status).toBe(200);
     const c = res.json[String(REVENUE_CARD)];
-    expect(c).toMatchObject({ title: 'Revenue by Region', cardType: 'kpi', summaryNumberLabel: 'Total Amount', cardLink: `/cards/${REVENUE_CARD}`, certified: false });
+    expect(c).toMatchObject({ title: 'Revenue by Region', cardType: 'kpi', summaryNumberLabel: 'Total Amount', cardLink: `/cards/${REVENUE_CARD}`, certified: true }); // the fixtures certify this card
     expect(c.htmlContent).toContain('<th>Region</th>');
     expect(Buffer.from(c.encodedImage, 'base64').toString()).toBe(c.htmlContent);
     expect((await t.call('POST', `${B}/card-email-data`, { body: [REVENUE_CARD] })).json).toEqual(res.json);

@@ -51,6 +51,12 @@ export interface CompileTarget {
   source?: string;
   /** Values for the named parameters of `source`. */
   params?: Record<string, unknown>;
+  /**
+   * Named formulas (beast modes): a query or expression that names one (in backticks, or as a bare word)
+   * reads its Domo SQL expression in its place, parenthesised, so aggregated formulas work in SELECT and
+   * HAVING like Domo's. A real column of the same name wins.
+   */
+  macros?: Record<string, string>;
 }
 
 export interface CompiledQuery {
@@ -466,7 +472,10 @@ class Confiner {
     }
     const first = item[0];
     if (first.start < 0 || last.end < 0) return null;
-    return this.source.slice(first.start, last.end);
+    const text = this.source.slice(first.start, last.end);
+    // a formula named alone keeps its name (not its backticks)
+    const lone = /^`((?:[^`]|``)+)`$/.exec(text);
+    return lone ? lone[1].replace(/``/g, '`') : text;
   }
 }
 
@@ -1091,7 +1100,7 @@ function leftChain(a: Node[], i: number): number {
 export function compileDomoSql(sql: string, target: CompileTarget): CompiledQuery {
   if (typeof sql !== 'string' || !sql.trim()) throw bad('The SQL query is empty');
   if (!target?.table) throw new Error('compileDomoSql: target.table is required');
-  const tree = buildTree(tokenize(sql));
+  const tree = buildTree(expandMacros(tokenize(sql), target));
 
   // exactly one statement (trailing semicolons are fine)
   const semi = tree.findIndex((n) => isOp(n, ';'));
@@ -1115,6 +1124,37 @@ export function compileDomoSql(sql: string, target: CompileTarget): CompiledQuer
 }
 
 
+const MAX_MACRO_DEPTH = 8;
+
+/**
+ * Replaces every name of a target's formula (not shadowed by a column) by `( <its tokens> )`. The
+ * parentheses keep the original name's position, so a bare select item is still named as written.
+ * Formulas may name other formulas, up to MAX_MACRO_DEPTH deep (a cycle is a 400).
+ */
+function expandMacros(tokens: Token[], target: CompileTarget, depth = 0): Token[] {
+  const macros = target.macros;
+  if (!macros || !Object.keys(macros).length) return tokens;
+  const byName = new Map(Object.entries(macros).map(([k, v]) => [foldCase(k), { name: k, expr: v }]));
+  const columns = new Set(target.columns.map((c) => foldCase(c.name)));
+  const out: Token[] = [];
+  tokens.forEach((t, i) => {
+    const name = t.k === 'qident' ? t.name : t.k === 'word' && !isOp(tokens[i + 1], '(') && !isOp(tokens[i - 1], '.') ? t.text : null;
+    const hit = name !== null && !columns.has(foldCase(name)) ? byName.get(foldCase(name)) : undefined;
+    if (!hit) {
+      out.push(t);
+      return;
+    }
+    if (depth >= MAX_MACRO_DEPTH) throw bad(`Beast Mode \`${hit.name}\` names formulas more than ${MAX_MACRO_DEPTH} deep (a cycle?)`);
+    const inner = expandMacros(
+      tokenize(hit.expr).map((x) => ({ ...x, start: -1, end: -1 })),
+      target,
+      depth + 1,
+    );
+    out.push({ k: 'op', text: '(', start: t.start, end: t.start + 1 }, ...inner, { k: 'op', text: ')', start: t.end - 1, end: t.end });
+  });
+  return out;
+}
+
 /** Top-level words that make text more than one expression. */
 const NOT_IN_EXPRESSION = new Set(['SELECT', 'WITH', 'FROM', 'WHERE', 'GROUP', 'HAVING', 'ORDER', 'LIMIT', 'UNION', 'EXCEPT', 'INTERSECT', 'WINDOW', 'INTO']);
 
@@ -1125,7 +1165,7 @@ const NOT_IN_EXPRESSION = new Set(['SELECT', 'WITH', 'FROM', 'WHERE', 'GROUP', '
  */
 export function compileDomoExpression(text: string, target: CompileTarget): string {
   if (typeof text !== 'string' || !text.trim()) throw bad('The expression is empty');
-  const tree = buildTree(tokenize(text));
+  const tree = buildTree(expandMacros(tokenize(text), target));
   for (const n of tree) {
     if (isOp(n, ';')) throw bad('An expression cannot contain ";"');
     if (n.k === 'word' && NOT_IN_EXPRESSION.has(n.up)) throw bad(`An expression cannot contain ${n.up} outside parentheses: write one value, e.g. SUM(\`amount\`)`);
