@@ -7,6 +7,7 @@ import { startEmulator } from './server.js';
 import { createLogger, logLevels, type LogLevel } from './logger.js';
 import type { EmulatorOptions } from './config.js';
 import { packageRoot } from './paths.js';
+import { keepServingOnUncaughtErrors } from './http/last-resort.js';
 
 const usage = `Usage: domo-emulator [options]
   --port <n>          port to listen on, 0 = any free port   (env PORT, default 8080)
@@ -19,6 +20,7 @@ const usage = `Usage: domo-emulator [options]
   --freeze-clock <t>  start every instance clock frozen at this ISO time (env DOMO_EMULATOR_FREEZE_CLOCK)
   --max-body <bytes>  largest JSON body (413 above)          (env DOMO_EMULATOR_MAX_BODY, default 10485760)
   --max-upload <bytes> largest streamed upload: CSV part, file (env DOMO_EMULATOR_MAX_UPLOAD, default 1073741824)
+  --max-line <chars>  longest line of a CSV part (400 above) (env DOMO_EMULATOR_MAX_LINE, default 8388608)
   --query-timeout <ms> deadline for dataset SQL and AppDB queries, 0 = none (env DOMO_EMULATOR_QUERY_TIMEOUT, default 30000)
   --max-result-bytes <bytes> largest query result held in memory (env DOMO_EMULATOR_MAX_RESULT_BYTES, default 67108864)
   --log-level <l>     ${logLevels.join(' | ')}  (env LOG_LEVEL, default info)
@@ -49,6 +51,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
         'freeze-clock': { type: 'string' },
         'max-body': { type: 'string' },
         'max-upload': { type: 'string' },
+        'max-line': { type: 'string' },
         'query-timeout': { type: 'string' },
         'max-result-bytes': { type: 'string' },
         'log-level': { type: 'string' },
@@ -67,6 +70,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
   };
   const maxBody = bytes('max-body', values['max-body'] ?? env.DOMO_EMULATOR_MAX_BODY);
   const maxUpload = bytes('max-upload', values['max-upload'] ?? env.DOMO_EMULATOR_MAX_UPLOAD);
+  const maxLine = bytes('max-line', values['max-line'] ?? env.DOMO_EMULATOR_MAX_LINE);
   const queryTimeout = values['query-timeout'] ?? env.DOMO_EMULATOR_QUERY_TIMEOUT;
   if (queryTimeout !== undefined && !/^\d+$/.test(queryTimeout)) fail(`--query-timeout must be a number of milliseconds, got '${queryTimeout}'`);
   const maxResult = bytes('max-result-bytes', values['max-result-bytes'] ?? env.DOMO_EMULATOR_MAX_RESULT_BYTES);
@@ -84,6 +88,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
     freezeClock: values['freeze-clock'] ?? env.DOMO_EMULATOR_FREEZE_CLOCK,
     maxBodyBytes: maxBody,
     maxUploadBytes: maxUpload,
+    maxLineLength: maxLine,
     queryTimeoutMs: queryTimeout === undefined ? undefined : Number(queryTimeout),
     maxResultBytes: maxResult,
     logLevel: (values['log-level'] ?? env.LOG_LEVEL ?? 'info') as LogLevel,
@@ -100,6 +105,7 @@ async function main(): Promise<void> {
   }
   if (opts.logLevel && !logLevels.includes(opts.logLevel)) fail(`--log-level must be one of ${logLevels.join(', ')}, got '${opts.logLevel}'`);
   const logger = createLogger(opts.logLevel ?? 'info');
+  keepServingOnUncaughtErrors(logger);
   let emu;
   try {
     emu = await startEmulator(opts, logger);

@@ -5,6 +5,7 @@ import { optionsSchema, type Config, type EmulatorOptions } from './config.js';
 import { InstanceRegistry, type Instance } from './instances.js';
 import { createLogger, type Logger } from './logger.js';
 import { parseOrThrow } from './http/validate.js';
+import { answerClientErrors, guardedFetch } from './http/last-resort.js';
 
 export interface RunningEmulator {
   url: string;
@@ -38,9 +39,10 @@ export async function startEmulator(options: EmulatorOptions = {}, logger?: Logg
   const app = createApp({ registry });
 
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    const s = serve({ fetch: guardedFetch(app.fetch, log), port: config.port, hostname: config.host }, () => resolve(s));
     s.once('error', reject);
   });
+  answerClientErrors(server as import('node:http').Server, log);
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   let closing: Promise<void> | undefined;

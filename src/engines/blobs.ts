@@ -208,12 +208,16 @@ export async function receiveMultipart(
   } catch (e) {
     throw badRequest(`Malformed multipart/form-data request: ${(e as Error).message}`, [{ path: 'header.Content-Type', message: 'Invalid multipart boundary' }]);
   }
-  const fields: Record<string, string> = {};
+  // no prototype: a part named __proto__ is just a name
+  const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   let filePromise: Promise<ReceivedFile> | null = null;
   let fieldTooLong: string | null = null;
 
   const done = new Promise<void>((resolve, reject) => {
     bb.on('file', (name, stream, info) => {
+      // A body cut short (no closing boundary) errors every open part stream; the form-level 'error'
+      // below answers it, so a part's own error must not go unhandled (that would end the process).
+      stream.on('error', () => {});
       if (opts.textParts?.includes(name)) {
         const parts: Buffer[] = [];
         let size = 0;

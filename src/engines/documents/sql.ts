@@ -176,7 +176,7 @@ class Compiler {
         if (rest.length === 0) return leaf(`json(${this.o.content})`, { known: 'object' });
         return this.walk(this.o.content, [], rest, [], leaf, expand);
       }
-      const col = rest.length === 0 ? this.o.fields[head] : undefined;
+      const col = rest.length === 0 && Object.hasOwn(this.o.fields, head) ? this.o.fields[head] : undefined;
       if (col) return leaf(col.v, col.t);
       return leaf('NULL', { known: null });
     }
@@ -419,7 +419,7 @@ export function sortTerms(path: string[], options: CompileOptions, descending: b
   const dir = descending ? 'DESC' : 'ASC';
   const [head, ...rest] = path;
   if (head !== 'content' || rest.length === 0) {
-    const col = rest.length === 0 ? options.fields[head] : undefined;
+    const col = rest.length === 0 && Object.hasOwn(options.fields, head) ? options.fields[head] : undefined;
     return col ? `${col.v} ${dir}` : '1';
   }
   const expr = contentPathExpr(options.content, rest);

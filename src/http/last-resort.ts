@@ -1,0 +1,63 @@
+/**
+ * The last resort for errors nothing else handled. Known inputs never end here: every stream, parser
+ * and store turns its errors into an ApiError that errorBody() renders. This only makes sure that a bug
+ * costs one request (a 500 in the one error shape, logged with its toe) and never the process.
+ */
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Logger } from '../logger.js';
+import { reasonPhrase } from './errors.js';
+
+/** The request id (toe) the app gave a Node request, set on the IncomingMessage by the app middleware. */
+export const toeKey = Symbol('domo-emulator.toe');
+
+export const toeOf = (incoming: unknown): string | undefined => (incoming as { [toeKey]?: string } | undefined)?.[toeKey];
+
+/** The one error shape, built without a Hono context (the app's own renderer could not run). */
+export function shapeBody(status: number, path: string, message: string, toe: string): string {
+  return JSON.stringify({ status, statusReason: reasonPhrase(status), path, message, toe });
+}
+
+/** Wraps the app's fetch: a rejection (a failing error renderer, a bug) is logged and answered 500. */
+export function guardedFetch<E>(fetch: (req: Request, env: E) => Response | Promise<Response>, logger: Logger) {
+  return async (req: Request, env: E): Promise<Response> => {
+    try {
+      return await fetch(req, env);
+    } catch (e) {
+      const toe = toeOf((env as { incoming?: unknown } | undefined)?.incoming) ?? '';
+      const path = new URL(req.url).pathname;
+      logger.error(`${req.method} ${path} failed outside the error renderer (toe ${toe || 'unknown'})`, e);
+      return new Response(shapeBody(500, path, 'Internal error; the emulator log has the details (search for the toe)', toe), {
+        status: 500,
+        headers: { 'Content-Type': 'application/json' },
+      });
+    }
+  };
+}
+
+/** Malformed HTTP (not a request the app can see): 400 in the error shape, then the connection closes. */
+export function answerClientErrors(server: Server, logger: Logger): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    logger.debug(`malformed HTTP from ${socket.remoteAddress ?? '?'}: ${err.code ?? err.message}`);
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const body = shapeBody(400, '', `Malformed HTTP request (${err.code ?? err.message})`, '');
+    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
+}
+
+/**
+ * Process-level handlers for the CLI (a library must not install them for its host): an exception or
+ * rejection nobody caught is logged, with the toe when the error carries one, and the server keeps serving.
+ */
+export function keepServingOnUncaughtErrors(logger: Logger): void {
+  const log = (kind: string) => (e: unknown) => {
+    const toe = (e as { toe?: unknown } | null)?.toe;
+    logger.error(`${kind}${typeof toe === 'string' ? ` (toe ${toe})` : ''}; still serving`, e);
+  };
+  process.on('uncaughtException', log('uncaught exception'));
+  process.on('unhandledRejection', log('unhandled promise rejection'));
+}
+
