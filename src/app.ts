@@ -11,7 +11,7 @@ import type { AppEnv } from './http/env.js';
 import { ApiError, badRequest, errorBody, payloadTooLarge, unauthorized } from './http/errors.js';
 import { toeKey } from './http/last-resort.js';
 import { RequestIds } from './ids.js';
-import { isValidInstanceName, type Instance, type InstanceRegistry } from './instances.js';
+import { isValidInstanceName, unusableDatabase, type Instance, type InstanceRegistry } from './instances.js';
 
 /**
  * The instance a request is for: X-Domo-Instance, else the first label of a `*.localhost` or
@@ -50,6 +50,14 @@ const tokenOf = (c: Context<AppEnv>) => (c.req.header('x-domo-developer-token') 
 /** The one place a thrown error becomes a response (through errorBody). */
 function renderError(err: unknown, c: Context<AppEnv>): Response {
   if (err instanceof ApiError) return errorBody(c, err.status, err.message, err.details);
+  const code = (err as { code?: unknown } | null)?.code;
+  if ((code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') && c.var.instance) {
+    // a database file damaged outside the emulator (it opened, but a page is missing): name the file
+    const inst = c.var.instance;
+    c.var.logger.error(`[${inst.name}] damaged database ${inst.sqlite.name} (toe ${c.var.requestId})`, err);
+    const e = unusableDatabase(inst.name, inst.sqlite.name, err);
+    return errorBody(c, e.status, e.message);
+  }
   if (err instanceof HTTPException) return errorBody(c, err.status as ContentfulStatusCode, err.message);
   c.var.logger.error(`${c.req.method} ${c.req.path} failed (toe ${c.var.requestId})`, err);
   return errorBody(c, 500, 'Internal error; the emulator log has the details (search for the toe)');

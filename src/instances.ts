@@ -361,7 +361,7 @@ let atomicWrites = 0;
  * file, on every request to that instance until the file is repaired or removed (nothing is deleted for
  * the user). Other instances keep working.
  */
-function unusableDatabase(name: string, file: string, cause: unknown): ApiError {
+export function unusableDatabase(name: string, file: string, cause: unknown): ApiError {
   const reason = (cause as Error)?.message ?? String(cause);
   const where = file === ':memory:' ? 'its in-memory database' : `its database file ${file}`;
   return new ApiError(

@@ -1,11 +1,12 @@
-import { serve, type ServerType } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { optionsSchema, type Config, type EmulatorOptions } from './config.js';
 import { InstanceRegistry, type Instance } from './instances.js';
 import { createLogger, type Logger } from './logger.js';
 import { parseOrThrow } from './http/validate.js';
-import { answerClientErrors, guardedFetch } from './http/last-resort.js';
+import { adapterErrorResponse, answerClientErrors, guardedFetch } from './http/last-resort.js';
 
 export interface RunningEmulator {
   url: string;
@@ -38,11 +39,18 @@ export async function startEmulator(options: EmulatorOptions = {}, logger?: Logg
   registry.get('default'); // open and seed before accepting traffic, so the first request is fast
   const app = createApp({ registry });
 
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: guardedFetch(app.fetch, log), port: config.port, hostname: config.host }, () => resolve(s));
-    s.once('error', reject);
+  // @hono/node-server's listener (what serve() uses), with the last resort around it: a rejected fetch,
+  // a request the adapter cannot parse and malformed HTTP all answer in the one error shape
+  const listener = getRequestListener(guardedFetch(app.fetch, log), { hostname: config.host, errorHandler: (e) => adapterErrorResponse(e, log) });
+  const server: Server = createServer(listener);
+  answerClientErrors(server, log);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-  answerClientErrors(server as import('node:http').Server, log);
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   let closing: Promise<void> | undefined;

@@ -35,6 +35,20 @@ export function guardedFetch<E>(fetch: (req: Request, env: E) => Response | Prom
   };
 }
 
+/**
+ * A request the Node adapter could not turn into a Request (a backslash in the path, no Host header,
+ * an invalid Host): 400 in the error shape (the adapter's default is an empty 400). Anything else that
+ * reaches the adapter's error handler is a 500 in the shape, logged.
+ */
+export function adapterErrorResponse(e: unknown, logger: Logger): Response {
+  const request = (e as Error | null)?.name === 'RequestError';
+  if (!request) logger.error('request failed in the HTTP adapter', e);
+  const body = request
+    ? shapeBody(400, '', `Malformed request: ${(e as Error).message}`, '')
+    : shapeBody(500, '', 'Internal error; the emulator log has the details', '');
+  return new Response(body, { status: request ? 400 : 500, headers: { 'Content-Type': 'application/json' } });
+}
+
 /** Malformed HTTP (not a request the app can see): 400 in the error shape, then the connection closes. */
 export function answerClientErrors(server: Server, logger: Logger): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
