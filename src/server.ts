@@ -41,7 +41,7 @@ export async function startEmulator(options: EmulatorOptions = {}, logger?: Logg
 
   // @hono/node-server's listener (what serve() uses), with the last resort around it: a rejected fetch,
   // a request the adapter cannot parse and malformed HTTP all answer in the one error shape
-  const listener = getRequestListener(guardedFetch(app.fetch, log), { hostname: config.host, errorHandler: (e) => adapterErrorResponse(e, log) });
+  const listener = getRequestListener(guardedFetch(app.fetch, log, config.maxUploadBytes), { hostname: config.host, errorHandler: (e) => adapterErrorResponse(e, log) });
   const server: Server = createServer(listener);
   answerClientErrors(server, log);
   await new Promise<void>((resolve, reject) => {

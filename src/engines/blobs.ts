@@ -11,8 +11,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { close, createWriteStream, existsSync, mkdirSync, openSync, read, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import type { IncomingMessage } from 'node:http';
 import { extname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -396,8 +396,30 @@ export function contentDisposition(fileName: string): string {
 
 const chunkBytes = 256 * 1024;
 
+/** The two operations fileRangeStream needs of an open file. */
+interface OpenFile {
+  read(buf: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  close(): Promise<void>;
+}
+
+const readAsync = promisify(read);
+const closeAsync = promisify(close);
+
+/**
+ * Opens a blob synchronously: called right after the store said which blob to send, with no await in
+ * between, so a concurrent delete (which unlinks the bytes) cannot slip in; once open, the bytes stay
+ * readable until closed.
+ */
+function openBlob(path: string): OpenFile {
+  const fd = openSync(path, 'r');
+  return {
+    read: (buf, offset, length, position) => readAsync(fd, buf, offset, length, position),
+    close: () => closeAsync(fd),
+  };
+}
+
 /** A pull-based stream of [start, end] of an open file; closes the handle when done or cancelled. */
-function fileRangeStream(fh: FileHandle, start: number, end: number): ReadableStream<Uint8Array> {
+function fileRangeStream(fh: OpenFile, start: number, end: number): ReadableStream<Uint8Array> {
   let pos = start;
   let closed = false;
   const close = async () => {
@@ -472,6 +494,6 @@ export async function sendBlob(c: Context, dataDir: string, blob: BlobDownload):
   };
   if (range.kind === 'partial') headers['Content-Range'] = `bytes ${start}-${end}/${blob.size}`;
   if (req.method === 'HEAD' || blob.size === 0) return c.body(null, status, headers);
-  const fh = await open(blobPath(dataDir, blob.sha256), 'r');
+  const fh = openBlob(blobPath(dataDir, blob.sha256));
   return c.body(fileRangeStream(fh, start, end), status, headers);
 }

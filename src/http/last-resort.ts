@@ -5,6 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { Logger } from '../logger.js';
 import { reasonPhrase } from './errors.js';
 
@@ -18,11 +19,26 @@ export function shapeBody(status: number, path: string, message: string, toe: st
   return JSON.stringify({ status, statusReason: reasonPhrase(status), path, message, toe });
 }
 
-/** Wraps the app's fetch: a rejection (a failing error renderer, a bug) is logged and answered 500. */
-export function guardedFetch<E>(fetch: (req: Request, env: E) => Response | Promise<Response>, logger: Logger) {
+/**
+ * Wraps the app's fetch: a rejection (a failing error renderer, a bug) is logged and answered 500.
+ * An answer given before the request body was all received (a refusal, an early 404) waits until the
+ * rest has been read and discarded (up to `bodyLimit` bytes, with an idle timeout): the adapter itself
+ * drains for only half a second before dropping the socket, and a client still sending would then see
+ * a reset instead of the answer. A body past the limit gets the answer with `Connection: close`.
+ */
+export function guardedFetch<E>(fetch: (req: Request, env: E) => Response | Promise<Response>, logger: Logger, bodyLimit = Infinity) {
   return async (req: Request, env: E): Promise<Response> => {
     try {
-      return await fetch(req, env);
+      const res = await fetch(req, env);
+      const incoming = (env as { incoming?: Readable & { complete?: boolean } } | undefined)?.incoming;
+      if (incoming && incoming.complete === false && !incoming.destroyed && !(await readRest(incoming, bodyLimit))) {
+        try {
+          res.headers.set('Connection', 'close');
+        } catch {
+          /* immutable headers: the client finds out when the socket closes */
+        }
+      }
+      return res;
     } catch (e) {
       const toe = toeOf((env as { incoming?: unknown } | undefined)?.incoming) ?? '';
       const path = new URL(req.url).pathname;
@@ -33,6 +49,39 @@ export function guardedFetch<E>(fetch: (req: Request, env: E) => Response | Prom
       });
     }
   };
+}
+
+/** Reads and discards the rest of a request body; true when it ended within `limit` bytes and no idle gap over `idleMs`. */
+function readRest(incoming: Readable, limit: number, idleMs = 10_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    let read = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const done = (ended: boolean) => {
+      clearTimeout(timer);
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onFail);
+      incoming.off('close', onFail);
+      resolve(ended);
+    };
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => done(false), idleMs);
+    };
+    const onData = (c: Buffer) => {
+      read += c.length;
+      if (read > limit) done(false);
+      else arm();
+    };
+    const onEnd = () => done(true);
+    const onFail = () => done(false);
+    incoming.on('data', onData);
+    incoming.once('end', onEnd);
+    incoming.once('error', onFail);
+    incoming.once('close', onFail);
+    arm();
+    incoming.resume();
+  });
 }
 
 /**
