@@ -100,7 +100,7 @@ export async function stageStream(
     // a stream that failed on its own may have closed already (then 'close' will not come again)
     if (!out.closed) await once(out, 'close').catch(() => {});
     rmSync(tempPath, { force: true });
-    throw e;
+    throw asBodyError(e);
   }
   return {
     tempPath,
@@ -109,6 +109,19 @@ export async function stageStream(
     size,
     head: capture ? Buffer.concat(head) : undefined,
   };
+}
+
+/**
+ * A request body that broke off (the client went away or reset the connection) as the 400 the client
+ * would see; our own errors and anything else pass through unchanged.
+ */
+export function asBodyError(e: unknown): unknown {
+  if (e instanceof ApiError) return e;
+  const code = (e as NodeJS.ErrnoException | null)?.code ?? '';
+  if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ABORT_ERR' || (e as Error | null)?.message === 'aborted') {
+    return badRequest('The request body ended before it was complete', [{ path: 'body', message: 'Truncated body' }]);
+  }
+  return e;
 }
 
 /** Stages bytes already in memory (fixtures). */
@@ -276,7 +289,7 @@ export async function receiveMultipart(
     pump.catch(() => {});
     bb.destroy();
     if (filePromise) discard(await (filePromise as Promise<ReceivedFile>).catch(() => null));
-    throw e;
+    throw asBodyError(e);
   }
 }
 

@@ -225,3 +225,9 @@ describe('malformed HTTP', () => {
     await alive();
   });
 });
+
+describe('the server log', () => {
+  it('holds no unexpected error for any of the requests above (each was a known input)', () => {
+    expect(cli.stderr()).not.toMatch(/ERROR/);
+  });
+});
