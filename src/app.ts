@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import { authenticate } from './http/auth.js';
 import type { AppEnv } from './http/env.js';
 import { ApiError, badRequest, errorBody, payloadTooLarge, unauthorized } from './http/errors.js';
-import { toeKey } from './http/last-resort.js';
+import { rememberToe } from './http/last-resort.js';
 import { RequestIds } from './ids.js';
 import { isValidInstanceName, unusableDatabase, type Instance, type InstanceRegistry } from './instances.js';
 
@@ -88,8 +88,8 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
     c.set('registry', registry);
     c.set('logger', logger);
     c.header('X-Request-Id', id);
-    const incoming = (c.env as { incoming?: Record<symbol, string> } | undefined)?.incoming;
-    if (incoming) incoming[toeKey] = id; // for the last resort (guardedFetch), which has no context
+    const incoming = (c.env as { incoming?: object } | undefined)?.incoming;
+    if (incoming) rememberToe(incoming, id); // for the last resort (guardedFetch), which has no context
     const header = c.req.header('x-domo-instance');
     const host = c.req.header('host');
     let name = header === undefined ? hostNames.get(host ?? '') : undefined;

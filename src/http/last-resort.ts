@@ -9,10 +9,15 @@ import type { Readable } from 'node:stream';
 import type { Logger } from '../logger.js';
 import { reasonPhrase } from './errors.js';
 
-/** The request id (toe) the app gave a Node request, set on the IncomingMessage by the app middleware. */
-export const toeKey = Symbol('domo-emulator.toe');
+/**
+ * The request id (toe) the app gave each Node request (set by the app middleware; a WeakMap rather than
+ * a property, so Node's request objects keep their shape).
+ */
+const toes = new WeakMap<object, string>();
 
-export const toeOf = (incoming: unknown): string | undefined => (incoming as { [toeKey]?: string } | undefined)?.[toeKey];
+export const rememberToe = (incoming: object, toe: string) => void toes.set(incoming, toe);
+
+export const toeOf = (incoming: unknown): string | undefined => (incoming && typeof incoming === 'object' ? toes.get(incoming) : undefined);
 
 /** The one error shape, built without a Hono context (the app's own renderer could not run). */
 export function shapeBody(status: number, path: string, message: string, toe: string): string {
@@ -27,11 +32,20 @@ export function shapeBody(status: number, path: string, message: string, toe: st
  * a reset instead of the answer. A body past the limit gets the answer with `Connection: close`.
  */
 export function guardedFetch<E>(fetch: (req: Request, env: E) => Response | Promise<Response>, logger: Logger, bodyLimit = Infinity) {
-  return async (req: Request, env: E): Promise<Response> => {
-    try {
-      const res = await fetch(req, env);
-      const incoming = (env as { incoming?: Readable & { complete?: boolean } } | undefined)?.incoming;
-      if (incoming && incoming.complete === false && !incoming.destroyed && !(await readRest(incoming, bodyLimit))) {
+  const failed = (req: Request, env: E, e: unknown): Response => {
+    const toe = toeOf((env as { incoming?: unknown } | undefined)?.incoming) ?? '';
+    const path = new URL(req.url).pathname;
+    logger.error(`${req.method} ${path} failed outside the error renderer (toe ${toe || 'unknown'})`, e);
+    return new Response(shapeBody(500, path, 'Internal error; the emulator log has the details (search for the toe)', toe), {
+      status: 500,
+      headers: { 'Content-Type': 'application/json' },
+    });
+  };
+  const answered = (res: Response, env: E): Response | Promise<Response> => {
+    const incoming = (env as { incoming?: Readable & { complete?: boolean } } | undefined)?.incoming;
+    if (!incoming || incoming.complete !== false || incoming.destroyed) return res; // the common case, synchronously
+    return readRest(incoming, bodyLimit).then((ended) => {
+      if (!ended) {
         try {
           res.headers.set('Connection', 'close');
         } catch {
@@ -39,15 +53,17 @@ export function guardedFetch<E>(fetch: (req: Request, env: E) => Response | Prom
         }
       }
       return res;
+    });
+  };
+  return (req: Request, env: E): Response | Promise<Response> => {
+    let res: Response | Promise<Response>;
+    try {
+      res = fetch(req, env);
     } catch (e) {
-      const toe = toeOf((env as { incoming?: unknown } | undefined)?.incoming) ?? '';
-      const path = new URL(req.url).pathname;
-      logger.error(`${req.method} ${path} failed outside the error renderer (toe ${toe || 'unknown'})`, e);
-      return new Response(shapeBody(500, path, 'Internal error; the emulator log has the details (search for the toe)', toe), {
-        status: 500,
-        headers: { 'Content-Type': 'application/json' },
-      });
+      return failed(req, env, e);
     }
+    if (res instanceof Promise) return res.then((r) => answered(r, env), (e: unknown) => failed(req, env, e));
+    return answered(res, env);
   };
 }
 

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { adapterErrorResponse, guardedFetch, toeKey } from '../../src/http/last-resort.js';
+import { adapterErrorResponse, guardedFetch, rememberToe } from '../../src/http/last-resort.js';
 import { createLogger } from '../../src/logger.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -23,7 +23,8 @@ describe('guardedFetch', () => {
     const f = guardedFetch(async () => {
       throw new RangeError('Invalid string length');
     }, logger);
-    const incoming = { [toeKey]: 'ABCDEFGHIJ-KLMNO-PQRST', complete: true };
+    const incoming = { complete: true };
+    rememberToe(incoming, 'ABCDEFGHIJ-KLMNO-PQRST');
     const res = await f(new Request('http://x/api/thing'), { incoming } as never);
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({
