@@ -105,6 +105,9 @@ export function parseClientJson(text: string, where = 'body'): unknown {
   return value;
 }
 
+/** How much of a body past its limit is still read (and discarded) before the 413. */
+const DRAIN_AFTER_LIMIT = 64 * 1024 * 1024;
+
 const jsonType = /^application\/([\w.-]+\+)?json$/i;
 
 /**
@@ -125,6 +128,12 @@ export async function readTextBody(req: Request, limit: number): Promise<string>
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
+      // read on (discarding) for a while, so a client still sending gets the 413 rather than a reset
+      for (let extra = 0; extra < DRAIN_AFTER_LIMIT; ) {
+        const next = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+        if (next.done) break;
+        extra += next.value.byteLength;
+      }
       await reader.cancel().catch(() => {});
       throw payloadTooLarge(limit);
     }

@@ -737,7 +737,15 @@ export class AppDbStore {
     let s = this.statements.get(sql);
     if (!s) {
       if (this.statements.size >= STATEMENT_CACHE) this.statements.clear();
-      s = this.ctx.sqlite.prepare(sql);
+      try {
+        s = this.ctx.sqlite.prepare(sql);
+      } catch (e) {
+        // a backstop behind the filter limits: SQLite's own bounds on one statement
+        if (/too large|too many SQL variables|parser stack overflow|too many terms/i.test((e as Error).message)) {
+          throw badRequest(`The query is too large to run (${(e as Error).message}); split it or simplify it`, [{ path: 'body', message: 'Query too large' }]);
+        }
+        throw e;
+      }
       this.statements.set(sql, s);
     }
     return s;

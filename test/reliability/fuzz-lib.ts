@@ -231,6 +231,49 @@ function mutateBody(r: Rng, example: unknown): { value: unknown; recipe: string 
   return { value: base, recipe: 'example' };
 }
 
+/** A random MongoDB filter from the whole operator grammar, sometimes deep, wide or with long lists. */
+function randomFilter(r: Rng, depth = 0, budget = { nodes: 400 }): Record<string, unknown> {
+  const field = () => r.pick(['content.name', 'content.a.b', 'content.tags', 'content.tags.0', 'id', 'owner', 'createdOn', 'content.constructor', 'content.x.y.z']);
+  const value = () => (r.chance(0.2) ? randomValue(r, 3) : r.pick([1, 'x', null, true, { $date: '2026-01-01T00:00:00Z' }, { $numberLong: '12' }, [1, 2], { a: 1 }]));
+  const cond = (d: number): unknown => {
+    budget.nodes -= 1;
+    switch (r.int(d > 12 || budget.nodes < 0 ? 8 : 12)) {
+      case 0:
+        return value();
+      case 1:
+        return { [r.pick(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte'])]: value() };
+      case 2:
+        return { [r.pick(['$in', '$nin', '$all'])]: Array.from({ length: r.chance(0.05) ? 4000 + r.int(3000) : r.int(6) }, value) };
+      case 3:
+        return { $exists: r.chance(0.5) };
+      case 4:
+        return { $type: r.pick(['string', 'number', 2, 'array', ['int', 'null'], 'nope']) };
+      case 5:
+        return { $regex: r.pick(['^a', 'b$', '(a+)+$', '[', '(?:x|y)', '\d{2,4}', '.*'.repeat(r.int(5))]), ...(r.chance(0.3) ? { $options: r.pick(['i', 'mx', 'q']) } : {}) };
+      case 6:
+        return { $size: r.pick([0, 1, -1, 1.5, 'x']) };
+      case 7:
+        return { $comment: 'fuzz' };
+      case 8:
+        return { $not: cond(d + 1) };
+      case 9:
+        return { $elemMatch: r.chance(0.5) ? randomFilter(r, d + 1, budget) : { $gt: value() } };
+      case 10:
+        return { $all: [{ $elemMatch: randomFilter(r, d + 1, budget) }] };
+      default:
+        return { $gt: value(), $lt: value() };
+    }
+  };
+  const out: Record<string, unknown> = {};
+  // wide (past the 1,000-condition limit, or just under it) only at the top; the tree is bounded by `budget`
+  const n = depth === 0 && r.chance(0.05) ? 900 + r.int(300) : 1 + r.int(3);
+  for (let i = 0; i < n; i++) {
+    if (depth < 20 && budget.nodes > 0 && r.chance(0.25)) out[r.pick(['$and', '$or', '$nor'])] = Array.from({ length: 1 + r.int(3) }, () => randomFilter(r, depth + 1, budget));
+    else out[n > 3 ? `content.f${i}` : field()] = cond(depth);
+  }
+  return out;
+}
+
 /** Bodies that no route may accept: refused before any validator or store sees them. */
 function refusedBody(r: Rng): { body: Buffer; recipe: string } {
   switch (r.int(6)) {
@@ -304,6 +347,11 @@ export function buildRequest(r: Rng, catalog: CatalogEntry[], ids: Record<string
         body = Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]);
         headers['Content-Type'] = 'application/json';
         recipe = 'invalid UTF-8 in a string';
+      } else if (/\/documents\/(query|update)$/.test(e.path) && r.chance(0.7)) {
+        const filter = randomFilter(r);
+        body = jsonBytes(e.path.endsWith('update') ? { query: filter, operation: r.pick([{ $set: { 'content.z': 1 } }, { $inc: { 'content.n': 1 } }, { $push: { 'content.tags': 'f' } }]) } : filter);
+        headers['Content-Type'] = 'application/json';
+        recipe = 'random filter';
       } else {
         const m = mutateBody(r, e.requestBody);
         body = jsonBytes(m.value);
@@ -391,7 +439,6 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const ids = knownIds();
   const r = prng(opts.seed);
   const wildInstance = opts.wildInstance ?? 'fuzz-wild';
-  const requests = Array.from({ length: opts.requests }, () => buildRequest(r, catalog, ids, opts.token, opts.wildShare ?? 0.35, wildInstance));
   const report: FuzzReport = { sent: 0, byStatus: {}, byKind: {}, byEndpoint: {}, failures: [], ms: 0 };
   const maxFailures = opts.maxFailures ?? 50;
   let next = 0;
@@ -404,9 +451,9 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
 
   const worker = async () => {
     for (;;) {
-      const i = next++;
-      if (i >= requests.length) return;
-      const req = requests[i];
+      if (next++ >= opts.requests) return;
+      // built when claimed (synchronously, so the sequence is the seed's whatever the timing), not all up front
+      const req = buildRequest(r, catalog, ids, opts.token, opts.wildShare ?? 0.35, wildInstance);
       let status = 0;
       let text = '';
       try {

@@ -146,6 +146,16 @@ describe('AppDB filter, path, regex and update limits', () => {
     expect((await t.call('POST', `${docs}/query`, { body: ok })).status).toBe(200);
   });
 
+  it('a wide filter runs up to 1,000 conditions and 5,000 listed values, and is a 400 past them', async () => {
+    const or = (n: number) => ({ $or: Array.from({ length: n }, (_, i) => ({ [`content.f${i}`]: i })) });
+    // 999 terms used to reach SQLite's expression depth limit (a 500); the SQL is now a balanced tree
+    expect((await t.call('POST', `${docs}/query`, { body: or(999) })).status).toBe(200);
+    expect(expectErrorShape(await t.call('POST', `${docs}/query`, { body: or(1001) }), 400).message).toMatch(/more than the limit of 1000 conditions/);
+    const inList = (n: number) => ({ 'content.x': { $in: Array.from({ length: n }, (_, i) => i) } });
+    expect((await t.call('POST', `${docs}/query`, { body: inList(5000) })).status).toBe(200);
+    expect(expectErrorShape(await t.call('POST', `${docs}/query`, { body: inList(50_000) }), 400).message).toMatch(/more than the limit of 5000 values/);
+  });
+
   it('a field path of more than 100 segments is a 400', async () => {
     const path = 'content.' + Array(120).fill('a').join('.');
     expect(expectErrorShape(await t.call('POST', `${docs}/query`, { body: { [path]: 1 } }), 400).message).toMatch(/more than the limit of 100 segments/);

@@ -63,6 +63,26 @@ export const MAX_FILTER_DEPTH = 16;
 export const MAX_PATH_SEGMENTS = 100;
 /** Longest `$regex` pattern. */
 export const MAX_REGEX_LENGTH = 1000;
+/** Most conditions (field conditions and operators) in one filter: each is a piece of SQL. */
+export const MAX_FILTER_TERMS = 1000;
+/** Most values in the `$in`/`$nin`/`$all` lists of one filter: each is a bound SQL parameter (or two). */
+export const MAX_FILTER_VALUES = 5000;
+
+/** What the filter being parsed may still use (parsing is synchronous: one budget at a time). */
+let budget: { terms: number; values: number } | null = null;
+
+function spend(kind: 'terms' | 'values', n: number, where: string): void {
+  if (!budget) return;
+  budget[kind] -= n;
+  if (budget[kind] < 0) {
+    throw new DocumentsError(
+      kind === 'terms'
+        ? `The query has more than the limit of ${MAX_FILTER_TERMS} conditions`
+        : `The query's $in/$nin/$all lists hold more than the limit of ${MAX_FILTER_VALUES} values`,
+      where,
+    );
+  }
+}
 
 function nest(depth: number, where: string): number {
   if (depth >= MAX_FILTER_DEPTH) {
@@ -74,7 +94,13 @@ function nest(depth: number, where: string): number {
 /** Parses and validates a filter; `where` prefixes error locations (e.g. `body`). */
 export function parseFilter(input: unknown, where = 'query'): Filter {
   if (!isPlainObject(input)) throw new DocumentsError(`The query must be a JSON object`, where);
-  return parseDocFilter(input, where, 0);
+  const outer = budget;
+  budget = { terms: MAX_FILTER_TERMS, values: MAX_FILTER_VALUES };
+  try {
+    return parseDocFilter(input, where, 0);
+  } finally {
+    budget = outer;
+  }
 }
 
 function parseDocFilter(obj: Record<string, unknown>, where: string, depth: number): Filter {
@@ -111,6 +137,7 @@ export function parsePath(key: string, where: string): string[] {
 
 /** A field's value: an operator object (`{"$gt": 5}`), an extended JSON literal, or a literal to equal. */
 function parseFieldValue(value: unknown, where: string, depth: number): Cond {
+  spend('terms', 1, where);
   if (isOperatorObject(value)) return parseOperators(value as Record<string, unknown>, where, depth);
   return { op: 'eq', value: parseLiteral(value, where) };
 }
@@ -173,6 +200,8 @@ function parseOperators(obj: Record<string, unknown>, where: string, depth: numb
   if ('$options' in obj && !('$regex' in obj)) throw new DocumentsError('$options needs $regex', `${where}.$options`);
   for (const [key, raw] of Object.entries(obj)) {
     const at = `${where}.${key}`;
+    spend('terms', 1, at);
+    if (Array.isArray(raw) && (key === '$in' || key === '$nin' || key === '$all')) spend('values', raw.length, at);
     switch (key) {
       case '$eq':
       case '$gt':
