@@ -114,6 +114,15 @@ describe('__proto__, constructor and prototype keys', () => {
     expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 
+  it('names looked up in tables are own keys only (?sort=__proto__, $type: "constructor")', async () => {
+    for (const sort of ['__proto__', 'constructor', '-toString', 'hasOwnProperty']) {
+      expect(expectErrorShape(await t.call('GET', `/api/social/v4/alerts?sort=${sort}`), 400).message).toMatch(/Cannot sort alerts by/);
+    }
+    for (const type of ['constructor', 'toString', '__proto__']) {
+      expect(expectErrorShape(await t.call('POST', `${docs}/query`, { body: { 'content.name': { $type: type } } }), 400).message).toMatch(/Unknown \$type/);
+    }
+  });
+
   it('constructor and prototype are plain field names: stored, queried, updated, aggregated', async () => {
     const created = await t.call('POST', docs, { body: { content: { constructor: { prototype: { n: 1 } }, prototype: 'p', team: 'F1' } } });
     expect(created.status).toBe(200);

@@ -281,7 +281,7 @@ function parseTypes(raw: unknown, where: string): string[] {
   if (list.length === 0) throw new DocumentsError('$type needs at least one type', where);
   return list.map((t, i) => {
     const at = Array.isArray(raw) ? `${where}[${i}]` : where;
-    if (typeof t === 'string' && t in typeAliases) return t;
+    if (typeof t === 'string' && Object.hasOwn(typeAliases, t)) return t;
     if (typeof t === 'number' && codeToAlias.has(t) && t !== 0) return codeToAlias.get(t)!;
     throw new DocumentsError(`Unknown $type ${JSON.stringify(t)}`, at);
   });
