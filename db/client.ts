@@ -17,11 +17,17 @@ export type Sqlite = Database.Database;
 export function openDatabase(location: string | Buffer, opts: { ephemeral?: boolean } = {}): { sqlite: Sqlite; orm: Orm } {
   // a Buffer is a serialized database, opened in memory
   const sqlite = new Database(location);
-  if (typeof location === 'string' && location !== ':memory:') sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma(opts.ephemeral ? 'synchronous = OFF' : 'synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  const orm = drizzle(sqlite, { schema });
-  migrate(orm, { migrationsFolder: migrationsDir });
-  return { sqlite, orm };
+  try {
+    if (typeof location === 'string' && location !== ':memory:') sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma(opts.ephemeral ? 'synchronous = OFF' : 'synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    const orm = drizzle(sqlite, { schema });
+    migrate(orm, { migrationsFolder: migrationsDir });
+    return { sqlite, orm };
+  } catch (e) {
+    // a damaged file: do not keep a handle on it (the caller reports the file)
+    sqlite.close();
+    throw e;
+  }
 }

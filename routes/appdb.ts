@@ -157,12 +157,12 @@ export function appdbRoutes() {
         c.json(store(c).bulkDelete(actorOf(c), c.req.valid('param').collection, c.req.valid('query').ids)),
       );
       r.post(`${docs}/query`, valid('param', collectionParam), valid('query', queryQuery), valid('json', z.unknown(), { optional: true }), (c) => {
-        const res = store(c).query(actorOf(c), c.req.valid('param').collection, c.req.valid('json') ?? {}, c.req.valid('query'));
+        const res = store(c).query(actorOf(c), c.req.valid('param').collection, c.req.valid('json') ?? {}, c.req.valid('query'), { timeoutMs: c.var.config.queryTimeoutMs });
         return 'rows' in res ? c.json(res.rows) : docArray(c, res.documents);
       });
       r.put(`${docs}/update`, valid('param', collectionParam), valid('json', updateBody), (c) => {
         const body = c.req.valid('json');
-        return c.json(store(c).partialUpdate(actorOf(c), c.req.valid('param').collection, body.query, body.operation));
+        return c.json(store(c).partialUpdate(actorOf(c), c.req.valid('param').collection, body.query, body.operation, { timeoutMs: c.var.config.queryTimeoutMs }));
       });
 
       r.get(docs, valid('param', collectionParam), valid('query', listQuery), (c) =>

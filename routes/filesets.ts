@@ -4,7 +4,7 @@ import { discard, isTextLike, receiveMultipart, requestBodySource, resolveConten
 import type { AppEnv } from '../src/http/env.js';
 import { badRequest, unsupportedMediaType } from '../src/http/errors.js';
 import { queryBool } from '../src/http/paging.js';
-import { parseOrThrow, valid } from '../src/http/validate.js';
+import { parseClientJson, parseOrThrow, valid } from '../src/http/validate.js';
 import { filterOperators, TEXT_INDEX_BYTES } from '../src/state/filesets.js';
 
 const setParam = z.object({ filesetId: z.string().min(1).max(128) });
@@ -124,11 +124,7 @@ export function filesetsRoutes() {
       if (!form.file) throw badRequest("The multipart body has no part named 'file'", [{ path: 'body.file', message: 'Required' }]);
       let raw: unknown = {};
       if (form.fields.createFileRequest !== undefined && form.fields.createFileRequest.trim() !== '') {
-        try {
-          raw = JSON.parse(form.fields.createFileRequest);
-        } catch {
-          throw badRequest('createFileRequest is not valid JSON', [{ path: 'body.createFileRequest', message: 'Malformed JSON' }]);
-        }
+        raw = parseClientJson(form.fields.createFileRequest, 'body.createFileRequest');
       }
       const { directoryPath } = parseOrThrow(createFileRequest, raw, 'body.createFileRequest');
       const upload = Object.assign(form.file, { contentType: resolveContentType(form.file.contentType, form.file.fileName) });

@@ -17,6 +17,8 @@ export const optionsSchema = z.object({
   maxBodyBytes: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   /** Largest streamed upload (CSV part, file), in bytes (413 above). */
   maxUploadBytes: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
+  /** Longest line (record) of a CSV part, in characters (400 naming the line above). */
+  maxLineLength: z.coerce.number().int().positive().default(8 * 1024 * 1024),
   /** 'sequential' makes ids predictable for tests. */
   ids: z.enum(['random', 'sequential']).default('random'),
   /** Freeze every instance clock at this ISO time when it is created. */

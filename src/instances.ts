@@ -1,13 +1,32 @@
-import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  cpSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
+import Database from 'better-sqlite3';
 import { eq } from 'drizzle-orm';
 import { openDatabase, type Orm, type Sqlite } from '../db/client.js';
 import { emulatorMeta } from '../db/schema/index.js';
 import { AccessPolicy } from './access/policy.js';
 import type { Principal, TokenKind } from './access/principal.js';
 import { Clock } from './clock.js';
+import { ApiError } from './http/errors.js';
 import { Scheduler } from './jobs/scheduler.js';
 import type { Config } from './config.js';
 import { QueryPool } from './engines/sql/pool.js';
@@ -138,6 +157,7 @@ export class InstanceRegistry {
 
   /** Runs due jobs of instances whose clock runs in real time (frozen clocks move only when told). */
   private readonly ticker: NodeJS.Timeout;
+  private newInstanceTokens: Set<string> | undefined;
 
   constructor(
     readonly config: Config,
@@ -167,6 +187,53 @@ export class InstanceRegistry {
 
   names(): string[] {
     return [...this.instances.keys()];
+  }
+
+  /** Whether `name` has state already: open now, or a database file under --db. Creates nothing. */
+  exists(name: string): boolean {
+    return this.instances.has(name) || (!this.inMemory && existsSync(this.paths(name).db));
+  }
+
+  /**
+   * Whether an instance that does not exist yet would accept `token`. A new instance is a copy of the
+   * seeded template (plus the --token values), so its tokens are the template's: read once, without
+   * creating or writing any instance. The app asks this before creating an instance for an /api request,
+   * so requests with no or a bad token never create, seed or write anything.
+   */
+  acceptsNewInstanceToken(token: string): boolean {
+    this.newInstanceTokens ??= this.readNewInstanceTokens();
+    return this.newInstanceTokens.has(token);
+  }
+
+  private readNewInstanceTokens(): Set<string> {
+    const template = this.seededTemplate();
+    const read = (db: Sqlite) => {
+      const tokens = new Set((db.prepare('select token from tokens').pluck().all() as string[]).map((t) => t.trim()));
+      const admin = db.prepare(`select value from emulator_meta where key = 'adminUserId'`).pluck().get() as string | undefined;
+      if (admin !== undefined && db.prepare('select 1 from users where id = ?').get(Number(admin))) for (const t of this.config.tokens) tokens.add(t);
+      return tokens;
+    };
+    if (template) {
+      const db = new Database(template.bytes);
+      try {
+        return read(db);
+      } finally {
+        db.close();
+      }
+    }
+    // no template cache: seed a throwaway in-memory instance once to learn what a new one would hold
+    const dir = mkdtempSync(join(tmpdir(), 'domo-emulator-probe-'));
+    try {
+      const inst = this.build('probe', ':memory:', join(dir, 'data'), this.newClock(), new Journal(1));
+      try {
+        return read(inst.sqlite);
+      } finally {
+        for (const store of Object.values(inst.stores)) (store as { close?: () => void }).close?.();
+        inst.sqlite.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   /** Puts an instance back to its fixtures: a fresh database, outbox and files; the clock is left as it is. */
@@ -241,11 +308,20 @@ export class InstanceRegistry {
     if (!existsSync(db)) {
       const template = this.seededTemplate();
       if (template) {
-        writeFileSync(db, template.bytes);
+        // the files first, the database last and atomically: a process killed in between leaves no
+        // database file, so the next start copies the template again
         if (existsSync(template.dataDir)) cpSync(template.dataDir, dataDir, { recursive: true });
+        writeFileAtomic(db, template.bytes);
       }
     }
-    const inst = this.build(name, db, dataDir, clock, journal);
+    let inst: Instance;
+    try {
+      inst = this.build(name, db, dataDir, clock, journal);
+    } catch (e) {
+      // SQLite refusing the file (SQLITE_CORRUPT, SQLITE_NOTADB, ...) is the user's file, not our bug
+      if (String((e as { code?: unknown }).code ?? '').startsWith('SQLITE_')) throw unusableDatabase(name, db, e);
+      throw e;
+    }
     this.addCliTokens(inst);
     this.logger.debug(`instance '${name}' ready (${db}) in ${(performance.now() - started).toFixed(1)} ms`);
     return inst;
@@ -366,4 +442,39 @@ export class InstanceRegistry {
     }
     for (const t of this.config.tokens) inst.stores.users.addToken(admin, t);
   }
+}
+
+/**
+ * Writes a file so that it is either absent or complete: a temporary name in the same directory,
+ * flushed, then renamed over the target (a rename is atomic on one file system).
+ */
+export function writeFileAtomic(path: string, bytes: Buffer): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${++atomicWrites}.tmp`);
+  const fd = openSync(tmp, 'w');
+  try {
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+}
+let atomicWrites = 0;
+
+/**
+ * An instance database that cannot be opened (cut short, overwritten, not SQLite): a 503 that names the
+ * file, on every request to that instance until the file is repaired or removed (nothing is deleted for
+ * the user). Other instances keep working.
+ */
+export function unusableDatabase(name: string, file: string, cause: unknown): ApiError {
+  const reason = (cause as Error)?.message ?? String(cause);
+  const where = file === ':memory:' ? 'its in-memory database' : `its database file ${file}`;
+  return new ApiError(
+    503,
+    `Instance '${name}' cannot be opened: ${where} is damaged or is not an emulator database (${reason}). ` +
+      (file === ':memory:' ? 'Restart the emulator.' : `Move or delete ${file} (and ${file}-wal, ${file}-shm) to start that instance afresh from the fixtures.`),
+  );
 }

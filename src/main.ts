@@ -9,6 +9,7 @@ import type { EmulatorOptions } from './config.js';
 import { packageRoot } from './paths.js';
 import { caDirFor, LocalCa } from './net/ca.js';
 import { defaultShell, envVars, formatEnv, readState, removeState, shells, stateDirFor, writeState, type Shell } from './net/env.js';
+import { keepServingOnUncaughtErrors } from './http/last-resort.js';
 
 const usage = `Usage: domo-emulator [options]      start the emulator
        domo-emulator env [options]  print the variables that point clients at it (see env --help)
@@ -22,6 +23,7 @@ const usage = `Usage: domo-emulator [options]      start the emulator
   --freeze-clock <t>  start every instance clock frozen at this ISO time (env DOMO_EMULATOR_FREEZE_CLOCK)
   --max-body <bytes>  largest JSON body (413 above)          (env DOMO_EMULATOR_MAX_BODY, default 10485760)
   --max-upload <bytes> largest streamed upload: CSV part, file (env DOMO_EMULATOR_MAX_UPLOAD, default 1073741824)
+  --max-line <chars>  longest line of a CSV part (400 above) (env DOMO_EMULATOR_MAX_LINE, default 8388608)
   --query-timeout <ms> deadline for dataset SQL and AppDB queries, 0 = none (env DOMO_EMULATOR_QUERY_TIMEOUT, default 30000)
   --max-result-bytes <bytes> largest query result held in memory (env DOMO_EMULATOR_MAX_RESULT_BYTES, default 67108864)
   --authz <mode>      enforce | off: off lets every known token act as an admin (env DOMO_EMULATOR_AUTHZ, default enforce)
@@ -59,6 +61,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
         'freeze-clock': { type: 'string' },
         'max-body': { type: 'string' },
         'max-upload': { type: 'string' },
+        'max-line': { type: 'string' },
         'query-timeout': { type: 'string' },
         authz: { type: 'string' },
         'max-result-bytes': { type: 'string' },
@@ -82,6 +85,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
   };
   const maxBody = bytes('max-body', values['max-body'] ?? env.DOMO_EMULATOR_MAX_BODY);
   const maxUpload = bytes('max-upload', values['max-upload'] ?? env.DOMO_EMULATOR_MAX_UPLOAD);
+  const maxLine = bytes('max-line', values['max-line'] ?? env.DOMO_EMULATOR_MAX_LINE);
   const queryTimeout = values['query-timeout'] ?? env.DOMO_EMULATOR_QUERY_TIMEOUT;
   if (queryTimeout !== undefined && !/^\d+$/.test(queryTimeout)) fail(`--query-timeout must be a number of milliseconds, got '${queryTimeout}'`);
   const maxResult = bytes('max-result-bytes', values['max-result-bytes'] ?? env.DOMO_EMULATOR_MAX_RESULT_BYTES);
@@ -107,6 +111,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
     maxBodyBytes: maxBody,
     maxUploadBytes: maxUpload,
     authz: (values.authz ?? env.DOMO_EMULATOR_AUTHZ) as EmulatorOptions['authz'],
+    maxLineLength: maxLine,
     queryTimeoutMs: queryTimeout === undefined ? undefined : Number(queryTimeout),
     maxResultBytes: maxResult,
     codeEngineTimeoutMs: ceTimeout,
@@ -205,6 +210,7 @@ async function main(): Promise<void> {
   }
   if (opts.logLevel && !logLevels.includes(opts.logLevel)) fail(`--log-level must be one of ${logLevels.join(', ')}, got '${opts.logLevel}'`);
   const logger = createLogger(opts.logLevel ?? 'info');
+  keepServingOnUncaughtErrors(logger);
   let emu;
   try {
     emu = await startEmulator(opts, logger);

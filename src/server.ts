@@ -1,9 +1,11 @@
-import { getRequestListener, serve, type ServerType } from '@hono/node-server';
+import { createServer } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { optionsSchema, type Config, type EmulatorOptions } from './config.js';
 import { InstanceRegistry, type Instance } from './instances.js';
 import { createLogger, type Logger } from './logger.js';
+import { adapterErrorResponse, answerClientErrors, guardedFetch } from './http/last-resort.js';
 import { parseOrThrow } from './http/validate.js';
 import { caDirFor, LocalCa } from './net/ca.js';
 import { DualListener } from './net/listener.js';
@@ -46,7 +48,10 @@ export async function startEmulator(options: EmulatorOptions = {}, logger?: Logg
   const app = createApp({ registry });
 
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const listener = config.https ? await listenDual(config, app.fetch, log) : await listenPlain(config, app.fetch);
+  // @hono/node-server's listener (what serve() uses), with the last resort around it: a rejected fetch,
+  // a request the adapter cannot parse and malformed HTTP all answer in the one error shape
+  const requests = getRequestListener(guardedFetch(app.fetch, log, config.maxUploadBytes), { hostname: config.host, errorHandler: (e) => adapterErrorResponse(e, log) });
+  const listener = config.https ? await listenDual(config, requests, log) : await listenPlain(config, requests, log);
   const port = listener.port;
   const url = `http://${host}:${port}`;
   let closing: Promise<void> | undefined;
@@ -75,7 +80,7 @@ export async function startEmulator(options: EmulatorOptions = {}, logger?: Logg
   };
 }
 
-type Fetch = Parameters<typeof getRequestListener>[0];
+type RequestListener = ReturnType<typeof getRequestListener>;
 interface Listening {
   port: number;
   ca?: LocalCa;
@@ -84,10 +89,15 @@ interface Listening {
 }
 
 /** Plain HTTP only (the default). */
-async function listenPlain(config: Config, fetch: Fetch): Promise<Listening> {
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch, port: config.port, hostname: config.host }, () => resolve(s));
-    s.once('error', reject);
+async function listenPlain(config: Config, requests: RequestListener, log: Logger): Promise<Listening> {
+  const server = createServer(requests);
+  answerClientErrors(server, log);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   return {
     port: (server.address() as AddressInfo).port,
@@ -101,7 +111,7 @@ async function listenPlain(config: Config, fetch: Fetch): Promise<Listening> {
 }
 
 /** `https`: HTTP, HTTPS and the HTTPS proxy on one port, with the local CA's certificates. */
-async function listenDual(config: Config, fetch: Fetch, log: Logger): Promise<Listening> {
+async function listenDual(config: Config, requests: RequestListener, log: Logger): Promise<Listening> {
   const caDir = caDirFor(config.db, config.caDir);
   let ca: LocalCa;
   try {
@@ -110,7 +120,8 @@ async function listenDual(config: Config, fetch: Fetch, log: Logger): Promise<Li
     // no `code`: the CLI reports it as it is, not as a port that cannot be listened on
     throw new Error(`cannot open or create the local CA in ${caDir}: ${(e as Error).message} (choose another place with --ca-dir)`);
   }
-  const dual = new DualListener(getRequestListener(fetch, { hostname: config.host }), ca, log);
+  const dual = new DualListener(requests, ca, log);
+  answerClientErrors(dual.httpServer, log);
   const port = await dual.listen(config.port, config.host);
   return { port, ca, close: () => dual.close() };
 }

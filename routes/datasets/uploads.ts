@@ -70,6 +70,7 @@ export function datasetUploadRoutes() {
         columns: h.columns,
         label: `part ${part}`,
         maxBytes: c.var.config.maxUploadBytes,
+        maxLineLength: c.var.config.maxLineLength,
         gzip: encoding === 'gzip',
         onBatch: (rows) => h.insertMany(rows),
       });

@@ -11,8 +11,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { close, createWriteStream, existsSync, mkdirSync, openSync, read, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import type { IncomingMessage } from 'node:http';
 import { extname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -100,7 +100,7 @@ export async function stageStream(
     // a stream that failed on its own may have closed already (then 'close' will not come again)
     if (!out.closed) await once(out, 'close').catch(() => {});
     rmSync(tempPath, { force: true });
-    throw e;
+    throw asBodyError(e);
   }
   return {
     tempPath,
@@ -109,6 +109,19 @@ export async function stageStream(
     size,
     head: capture ? Buffer.concat(head) : undefined,
   };
+}
+
+/**
+ * A request body that broke off (the client went away or reset the connection) as the 400 the client
+ * would see; our own errors and anything else pass through unchanged.
+ */
+export function asBodyError(e: unknown): unknown {
+  if (e instanceof ApiError) return e;
+  const code = (e as NodeJS.ErrnoException | null)?.code ?? '';
+  if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ABORT_ERR' || (e as Error | null)?.message === 'aborted') {
+    return badRequest('The request body ended before it was complete', [{ path: 'body', message: 'Truncated body' }]);
+  }
+  return e;
 }
 
 /** Stages bytes already in memory (fixtures). */
@@ -208,12 +221,16 @@ export async function receiveMultipart(
   } catch (e) {
     throw badRequest(`Malformed multipart/form-data request: ${(e as Error).message}`, [{ path: 'header.Content-Type', message: 'Invalid multipart boundary' }]);
   }
-  const fields: Record<string, string> = {};
+  // no prototype: a part named __proto__ is just a name
+  const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   let filePromise: Promise<ReceivedFile> | null = null;
   let fieldTooLong: string | null = null;
 
   const done = new Promise<void>((resolve, reject) => {
     bb.on('file', (name, stream, info) => {
+      // A body cut short (no closing boundary) errors every open part stream; the form-level 'error'
+      // below answers it, so a part's own error must not go unhandled (that would end the process).
+      stream.on('error', () => {});
       if (opts.textParts?.includes(name)) {
         const parts: Buffer[] = [];
         let size = 0;
@@ -272,7 +289,7 @@ export async function receiveMultipart(
     pump.catch(() => {});
     bb.destroy();
     if (filePromise) discard(await (filePromise as Promise<ReceivedFile>).catch(() => null));
-    throw e;
+    throw asBodyError(e);
   }
 }
 
@@ -392,8 +409,30 @@ export function contentDisposition(fileName: string): string {
 
 const chunkBytes = 256 * 1024;
 
+/** The two operations fileRangeStream needs of an open file. */
+interface OpenFile {
+  read(buf: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  close(): Promise<void>;
+}
+
+const readAsync = promisify(read);
+const closeAsync = promisify(close);
+
+/**
+ * Opens a blob synchronously: called right after the store said which blob to send, with no await in
+ * between, so a concurrent delete (which unlinks the bytes) cannot slip in; once open, the bytes stay
+ * readable until closed.
+ */
+function openBlob(path: string): OpenFile {
+  const fd = openSync(path, 'r');
+  return {
+    read: (buf, offset, length, position) => readAsync(fd, buf, offset, length, position),
+    close: () => closeAsync(fd),
+  };
+}
+
 /** A pull-based stream of [start, end] of an open file; closes the handle when done or cancelled. */
-function fileRangeStream(fh: FileHandle, start: number, end: number): ReadableStream<Uint8Array> {
+function fileRangeStream(fh: OpenFile, start: number, end: number): ReadableStream<Uint8Array> {
   let pos = start;
   let closed = false;
   const close = async () => {
@@ -468,6 +507,6 @@ export async function sendBlob(c: Context, dataDir: string, blob: BlobDownload):
   };
   if (range.kind === 'partial') headers['Content-Range'] = `bytes ${start}-${end}/${blob.size}`;
   if (req.method === 'HEAD' || blob.size === 0) return c.body(null, status, headers);
-  const fh = await open(blobPath(dataDir, blob.sha256), 'r');
+  const fh = openBlob(blobPath(dataDir, blob.sha256));
   return c.body(fileRangeStream(fh, start, end), status, headers);
 }

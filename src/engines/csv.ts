@@ -1,10 +1,12 @@
 /**
  * Typed CSV for datasets: values checked and converted against a dataset schema (storage contract in
  * sql/types.ts: LONG integers, DOUBLE/DECIMAL reals, DATE 'YYYY-MM-DD', DATETIME 'YYYY-MM-DDTHH:MM:SS[.sss]'
- * UTC), streaming parse of request bodies with papaparse (never a whole part in memory), and formatting out.
+ * UTC), streaming parse of request bodies (CsvTokenizer: linear time, never a whole part in memory), whole-text
+ * parse with papaparse (fixtures, stream sources), and formatting out.
  * No HTTP and no database here; a bad value is an ApiError 400 that names where it is.
  */
-import { Transform, Readable } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import Papa from 'papaparse';
@@ -217,12 +219,13 @@ function located(label: string, line: number, column: string | null, message: st
 }
 
 /** Builds the row checker for a schema: raw CSV fields -> stored cells, or a located 400. */
-export function rowConverter(columns: readonly DatasetColumn[], label: string): (fields: string[], line: number) => Cell[] {
+export function rowConverter(columns: readonly DatasetColumn[], label: string): (fields: string[], line: number, count?: number) => Cell[] {
   const convs = columns.map((c) => textConverter(c.type));
   const n = columns.length;
-  return (fields, line) => {
-    if (fields.length !== n) {
-      throw located(label, line, null, `expected ${n} value${n === 1 ? '' : 's'} (${columns.map((c) => c.name).join(', ')}), found ${fields.length}`);
+  // `count`: how many fields the line had, when the tokenizer kept only the first ones
+  return (fields, line, count = fields.length) => {
+    if (count !== n || fields.length !== n) {
+      throw located(label, line, null, `expected ${n} value${n === 1 ? '' : 's'} (${columns.map((c) => c.name).join(', ')}), found ${count}`);
     }
     const out = new Array<Cell>(n);
     for (let i = 0; i < n; i++) {
@@ -241,8 +244,10 @@ export interface StreamParseOptions {
   columns: readonly DatasetColumn[];
   /** How the input is named in errors, e.g. "part 3". */
   label: string;
-  /** Largest accepted (decompressed) size in bytes; 413 above. */
+  /** Largest accepted size in bytes, of the body as sent and (gzip) once decompressed; 413 above. */
   maxBytes: number;
+  /** Longest accepted record (line), in characters; a 400 naming the line above. */
+  maxLineLength?: number;
   /** The body is gzip-compressed (Content-Encoding: gzip). */
   gzip?: boolean;
   /** Rows per onBatch call. */
@@ -251,123 +256,313 @@ export interface StreamParseOptions {
   onBatch(rows: Cell[][]): void;
 }
 
+/** Default longest CSV record (line), in characters. */
+export const DEFAULT_MAX_LINE_LENGTH = 8 * 1024 * 1024;
+
+const QUOTE = 34;
+const COMMA = 44;
+const LF = 10;
+const CR = 13;
+const SPACE = 32;
+const TAB = 9;
+
+/** Where the tokenizer is inside a record. */
+const enum At {
+  FieldStart,
+  Unquoted,
+  Quoted,
+  /** a quote inside a quoted field: the closing quote, or the first of "" */
+  QuoteInQuoted,
+  /** after a closing quote: only spaces, then a comma or the end of the line */
+  AfterQuoted,
+  /** after a CR: a LF that follows belongs to the same line end */
+  AfterCr,
+}
+
+/** A malformed record, reported with its line by the caller. */
+export class CsvSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(message);
+  }
+}
+
 /**
- * Parses a CSV body (no header row; values in schema order) as it arrives: bytes are decoded as UTF-8
- * (a leading BOM is dropped), parsed by papaparse chunk by chunk, checked and converted, and handed over
- * in batches. Memory is bounded by one network chunk plus one batch. Blank lines are skipped; line
- * numbers count physical lines (a quoted field spanning lines counts once).
+ * An incremental RFC 4180 tokenizer (comma-separated, `"` quotes, `""` escapes, LF / CRLF / CR line
+ * ends). Text is pushed in chunks of any size, cut anywhere; every character is looked at once and a
+ * record's text is kept only until the record ends, so time is linear in the input and memory bounded
+ * by the longest record (`maxLineLength` characters, refused above: a 400 that names the line).
+ * A record is handed over as its fields; past `maxFields` only the count of fields is kept.
+ * Lines are counted per record (a quoted field spanning lines counts once; blank lines count).
  */
-export function parseCsvStream(body: ReadableStream<Uint8Array> | null, opts: StreamParseOptions): Promise<{ rows: number; bytes: number }> {
+export class CsvTokenizer {
+  private state: At = At.FieldStart;
+  private field = '';
+  private fields: string[] = [];
+  private count = 0;
+  /** characters of the current record in earlier chunks */
+  private carried = 0;
+  private started = false;
+  /** records ended so far (the current one is line + 1) */
+  line = 0;
+
+  constructor(
+    private readonly onRecord: (fields: string[], count: number, line: number) => void,
+    private readonly maxLineLength = DEFAULT_MAX_LINE_LENGTH,
+    private readonly maxFields = Number.MAX_SAFE_INTEGER,
+    /** blank lines are counted but not handed over */
+    private readonly skipBlankLines = false,
+  ) {}
+
+  push(s: string): void {
+    const n = s.length;
+    let i = 0;
+    let recStart = 0; // where the current record began in this chunk
+    let from = 0; // start of the current field's pending slice
+    if (!this.started && n) {
+      this.started = true;
+      if (s.charCodeAt(0) === 0xfeff) i = recStart = from = 1;
+    }
+    while (i < n) {
+      let st = this.state;
+      if (st === At.AfterCr) {
+        st = this.state = At.FieldStart;
+        if (s.charCodeAt(i) === LF) {
+          recStart = from = ++i;
+          continue;
+        }
+        // a lone CR ended the line
+      }
+      if (st === At.FieldStart) {
+        const c = s.charCodeAt(i);
+        if ((c === LF || c === CR) && this.skipBlankLines && this.count === 0) {
+          // a blank line: counted, never handed over (a stream of them costs no more than reading it)
+          this.line += 1;
+          this.carried = 0;
+          recStart = from = ++i;
+          this.state = c === CR ? At.AfterCr : At.FieldStart;
+          continue;
+        }
+        if (c === QUOTE) {
+          this.state = At.Quoted;
+          from = ++i;
+          continue;
+        }
+        st = this.state = At.Unquoted;
+        from = i;
+      }
+      if (st === At.Unquoted) {
+        let c = 0;
+        while (i < n) {
+          c = s.charCodeAt(i);
+          if (c === COMMA || c === LF || c === CR) break;
+          i++;
+        }
+        if (i === n) break;
+        this.field += s.slice(from, i);
+        from = ++i;
+        if (c === COMMA) {
+          this.endField();
+          this.state = At.FieldStart;
+        } else {
+          this.endRecord(this.carried + (i - recStart));
+          this.state = c === CR ? At.AfterCr : At.FieldStart;
+          recStart = i;
+        }
+        continue;
+      }
+      if (st === At.Quoted) {
+        const q = s.indexOf('"', i);
+        if (q < 0) break;
+        this.field += s.slice(from, q);
+        from = i = q + 1;
+        this.state = At.QuoteInQuoted;
+        continue;
+      }
+      if (st === At.QuoteInQuoted) {
+        if (s.charCodeAt(i) === QUOTE) {
+          // "" is one quote inside the field
+          this.field += '"';
+          from = ++i;
+          this.state = At.Quoted;
+          continue;
+        }
+        this.state = At.AfterQuoted;
+      }
+      // After a closing quote: spaces, then a comma or a line end.
+      const c = s.charCodeAt(i++);
+      from = i;
+      if (c === SPACE || c === TAB) continue;
+      if (c === COMMA) {
+        this.endField();
+        this.state = At.FieldStart;
+      } else if (c === LF || c === CR) {
+        this.endRecord(this.carried + (i - recStart));
+        this.state = c === CR ? At.AfterCr : At.FieldStart;
+        recStart = i;
+      } else throw new CsvSyntaxError('Trailing quote on quoted field is malformed', this.line + 1);
+    }
+    // the rest of the chunk belongs to the current field (or is the spaces after a closing quote)
+    if (this.state === At.Unquoted || this.state === At.Quoted) this.field += s.slice(from, n);
+    this.carried += n - recStart;
+    if (this.carried > this.maxLineLength) this.tooLong();
+  }
+
+  /** The input ended: the last record (if any) is handed over. */
+  end(): void {
+    if (this.state === At.Quoted) throw new CsvSyntaxError('Quoted field unterminated', this.line + 1);
+    if (this.state === At.AfterCr) return;
+    if (this.state === At.FieldStart && this.fields.length === 0 && this.count === 0) return; // nothing after the last line end
+    this.endRecord(this.carried);
+  }
+
+  private endField(): void {
+    if (this.count < this.maxFields) this.fields.push(this.field);
+    this.count += 1;
+    this.field = '';
+  }
+
+  private endRecord(length: number): void {
+    if (length > this.maxLineLength) this.tooLong();
+    this.endField();
+    this.line += 1;
+    const fields = this.fields;
+    const count = this.count;
+    this.fields = [];
+    this.count = 0;
+    this.carried = 0;
+    this.onRecord(fields, count, this.line);
+  }
+
+  private tooLong(): never {
+    throw new CsvSyntaxError(`the line is longer than the limit of ${this.maxLineLength} characters (--max-line)`, this.line + 1);
+  }
+}
+
+/**
+ * Parses a CSV body (no header row; values in schema order) as it arrives: bytes are counted (raw and,
+ * for gzip, decompressed: each at most maxBytes), decoded as UTF-8 (a leading BOM is dropped),
+ * tokenized (CsvTokenizer: linear time, one record in memory at most), checked and converted, and handed
+ * over in batches. Memory is bounded by a few stream chunks, the longest line and one batch; backpressure
+ * reaches the socket (and the decompressor), so nothing runs ahead of the inserts. Blank lines are
+ * skipped; line numbers count records (a quoted field spanning lines counts once).
+ */
+export async function parseCsvStream(body: ReadableStream<Uint8Array> | null, opts: StreamParseOptions): Promise<{ rows: number; bytes: number }> {
+  if (!body) return { rows: 0, bytes: 0 };
   const batchRows = opts.batchRows ?? 5000;
   const convert = rowConverter(opts.columns, opts.label);
+  const limit = opts.maxBytes;
+  const n = opts.columns.length;
+  let raw = 0;
   let bytes = 0;
   let rows = 0;
-  let line = 0;
   let batch: Cell[][] = [];
-  if (!body) return Promise.resolve({ rows: 0, bytes: 0 });
+  const tokens = new CsvTokenizer(
+    (fields, count, line) => {
+      if (count === 1 && fields[0] === '') return; // a blank line
+      batch.push(convert(fields, line, count));
+      rows += 1;
+      if (batch.length >= batchRows) {
+        const b = batch;
+        batch = [];
+        opts.onBatch(b);
+      }
+    },
+    opts.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH,
+    n,
+    true,
+  );
+  const located400 = (e: unknown) => (e instanceof CsvSyntaxError ? located(opts.label, e.line, null, `malformed CSV (${e.message})`) : e);
 
   const source = Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
-  const decoder = new StringDecoder('utf8');
-  let first = true;
-  const limit = opts.maxBytes;
-  const decode = new Transform({
-    readableObjectMode: true,
+  const counted = new Transform({
     transform(chunk: Buffer, _enc, cb) {
-      bytes += chunk.length;
-      if (bytes > limit) return cb(payloadTooLarge(limit));
-      let s = decoder.write(chunk);
-      if (first && s.length) {
-        first = false;
-        if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
-      }
-      cb(null, s);
-    },
-    flush(cb) {
-      const rest = decoder.end();
-      cb(null, rest.length ? rest : undefined);
+      raw += chunk.length;
+      cb(raw > limit ? payloadTooLarge(limit) : null, chunk);
     },
   });
-  const upstream: Readable = opts.gzip ? source.pipe(createGunzip()) : source;
-
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    /**
-     * Stops parsing. A rejected value is answered only after the rest of the body has been read and
-     * discarded (within the size limit): an HTTP client still sending a large part then gets the 400
-     * instead of a reset connection. Size-limit and stream errors stop reading at once.
-     */
-    const fail = (err: unknown, drain = true) => {
-      if (settled) return;
-      settled = true;
-      source.unpipe();
-      if (upstream !== source) upstream.destroy();
-      decode.destroy();
-      const tooLarge = err instanceof ApiError && err.status === 413;
-      if (!drain || tooLarge || source.destroyed || source.readableEnded) {
-        source.destroy();
-        reject(err);
-        return;
+  const decoder = new StringDecoder('utf8');
+  const sink = new Writable({
+    highWaterMark: 64 * 1024,
+    write(chunk: Buffer, _enc, cb) {
+      bytes += chunk.length;
+      if (bytes > limit) return cb(payloadTooLarge(limit));
+      try {
+        tokens.push(decoder.write(chunk));
+        cb();
+      } catch (e) {
+        cb(located400(e) as Error);
       }
-      let raw = 0;
-      const done = () => reject(err);
-      source.on('data', (c: Buffer) => {
-        raw += c.length;
-        if (raw > limit) source.destroy();
-      });
-      source.once('end', done);
-      source.once('close', done);
-      source.once('error', done);
-      source.resume();
-    };
-    source.on('error', (e: Error) => fail(e, false));
-    if (upstream !== source) {
-      upstream.on('error', (e: Error) => fail(e instanceof ApiError ? e : badRequest(`${opts.label}: the body is not valid gzip (${e.message})`)));
-    }
-    decode.on('error', fail);
-    upstream.pipe(decode);
+    },
+    final(cb) {
+      try {
+        tokens.push(decoder.end());
+        tokens.end();
+        if (batch.length) opts.onBatch(batch);
+        batch = [];
+        cb();
+      } catch (e) {
+        cb(located400(e) as Error);
+      }
+    },
+  });
+  // The source is piped (not part of the pipeline) so that a refused part can still drain it.
+  let sourceError: Error | null = null;
+  source.once('error', (e) => {
+    sourceError = e;
+    counted.destroy(e);
+  });
+  source.once('close', () => {
+    if (!source.readableEnded && !counted.destroyed) counted.destroy(Object.assign(new Error('the body ended early'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+  });
+  source.pipe(counted);
+  try {
+    await pipeline([counted, ...(opts.gzip ? [createGunzip()] : []), sink]);
+    return { rows, bytes };
+  } catch (e) {
+    source.unpipe(counted);
+    const err = classify(e, sourceError, opts.label);
+    // A refused value is answered once the rest of the body has been read and discarded (within the size
+    // limit): an HTTP client still sending a large part then gets the 400 instead of a reset connection.
+    if (err instanceof ApiError && err.status === 400 && !sourceError && !source.readableEnded && !source.destroyed) await drain(source, limit - raw);
+    else source.destroy();
+    throw err;
+  }
+}
 
-    Papa.parse(decode as unknown as File, {
-      delimiter: ',',
-      skipEmptyLines: false,
-      chunk(results: Papa.ParseResult<string[]>, parser: Papa.Parser) {
-        if (settled) return;
-        try {
-          const err = results.errors[0];
-          if (err) {
-            const at = line + (err.row ?? 0) + 1;
-            throw located(opts.label, at, null, `malformed CSV (${err.message})`);
-          }
-          for (const fields of results.data as string[][]) {
-            line += 1;
-            if (fields.length === 1 && fields[0] === '') continue;
-            batch.push(convert(fields, line));
-            rows += 1;
-            if (batch.length >= batchRows) {
-              const b = batch;
-              batch = [];
-              opts.onBatch(b);
-            }
-          }
-        } catch (e) {
-          fail(e); // first: abort() calls complete() synchronously
-          parser.abort();
-        }
-      },
-      complete() {
-        if (settled) return;
-        try {
-          if (batch.length) opts.onBatch(batch);
-          batch = [];
-          settled = true;
-          resolve({ rows, bytes });
-        } catch (e) {
-          fail(e);
-        }
-      },
-      error(e: Error) {
-        fail(e instanceof ApiError ? e : badRequest(`${opts.label}: ${e.message}`));
-      },
-    } as never);
+/** A failed parse as the client should see it: our own errors as they are, gzip and transport errors as 400s. */
+function classify(e: unknown, sourceError: Error | null, label: string): unknown {
+  if (e instanceof ApiError) return e;
+  const code = (e as NodeJS.ErrnoException | null)?.code ?? '';
+  if (code.startsWith('Z_')) return badRequest(`${label}: the body is not valid gzip (${(e as Error).message})`, [{ path: 'body', message: 'Invalid gzip' }]);
+  if (sourceError || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET' || code === 'ABORT_ERR') {
+    return badRequest(`${label}: the request body ended before it was complete`, [{ path: 'body', message: 'Truncated body' }]);
+  }
+  return e;
+}
+
+/** Reads and discards up to `budget` more bytes of a body, then stops reading it. */
+function drain(source: Readable, budget: number): Promise<void> {
+  return new Promise((resolve) => {
+    let left = budget;
+    const done = () => {
+      source.off('data', onData);
+      resolve();
+    };
+    const onData = (c: Buffer) => {
+      left -= c.length;
+      if (left < 0) {
+        source.destroy();
+        done();
+      }
+    };
+    source.on('data', onData);
+    source.once('end', done);
+    source.once('close', done);
+    source.once('error', done);
+    source.resume();
   });
 }
 

@@ -58,16 +58,21 @@ const reasons: Record<number, string> = {
 
 export const reasonPhrase = (status: number) => reasons[status] ?? 'Error';
 
+/** Longest message an error answer carries (messages quote client input, which can be large). */
+const MAX_MESSAGE = 4096;
+const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max)}... (${s.length - max} more characters)` : s);
+
 /** The one error renderer: Domo's error shape plus `details` for validation failures. */
 export function errorBody(c: Context, status: ContentfulStatusCode, message: string, details?: ErrorDetail[]): Response {
   const toe = (c.get('requestId') as string | undefined) ?? '';
   const body: Record<string, unknown> = {
     status,
     statusReason: reasonPhrase(status),
-    path: c.req.path,
-    message,
+    path: clip(c.req.path, 2048),
+    message: clip(message, MAX_MESSAGE),
     toe,
   };
-  if (details && details.length) body.details = details;
+  // details are capped where they are built (validate.ts); this keeps any other list bounded too
+  if (details && details.length) body.details = details.slice(0, 21).map((d) => ({ path: clip(d.path, 1024), message: clip(d.message, 1024) }));
   return c.json(body, status);
 }

@@ -55,6 +55,11 @@ export class DualListener {
     this.front = createNetServer((socket) => this.sniff(socket));
   }
 
+  /** The HTTP server behind the front (for its clientError handler). */
+  get httpServer(): HttpServer {
+    return this.http;
+  }
+
   listen(port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
       this.front.once('error', reject);

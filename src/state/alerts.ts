@@ -313,7 +313,8 @@ export class AlertsStore {
       );
     }
     const descending = q.sort.startsWith('-');
-    const key = sortColumns[descending ? q.sort.slice(1) : q.sort];
+    const name = descending ? q.sort.slice(1) : q.sort;
+    const key = Object.hasOwn(sortColumns, name) ? sortColumns[name] : undefined; // own keys only: ?sort=__proto__ is no column
     if (!key) {
       throw badRequest(`Cannot sort alerts by '${q.sort}': use one of ${alertSortFields.join(', ')} (prefix '-' for descending)`, [
         { path: 'query.sort', message: 'Unknown sort field' },

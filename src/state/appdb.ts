@@ -32,11 +32,13 @@ import {
   type SecurityRule,
   type VirtualDoc,
 } from '../engines/documents/index.js';
+import { Deadline } from '../engines/deadline.js';
 import { defaultStages, finishesAt } from '../engines/jobs.js';
 import { ApiError, badRequest, conflict, notFound } from '../http/errors.js';
 import type { Action } from '../access/actions.js';
 import type { Principal } from '../access/principal.js';
 import type { Resource } from '../access/resources.js';
+import { parseClientJson } from '../http/validate.js';
 import type { StoreContext } from './context.js';
 
 /** Who is calling: the request's principal. */
@@ -150,6 +152,8 @@ export class AppDbStore {
   private rowsSinceAnalyze = 0;
   private rowsAtAnalyze = 0;
   private readonly regexCache = new Map<string, RegExp>();
+  /** The time budget of the client request running now (checked per document and per regex test). */
+  private deadline = Deadline.none;
 
   /** `sink` is the Datasets store synced collections export to. */
   constructor(
@@ -157,6 +161,7 @@ export class AppDbStore {
     private readonly sink: DatasetSink,
   ) {
     ctx.sqlite.function('appdb_regexp', { deterministic: true }, (pattern: unknown, flags: unknown, value: unknown) => {
+      this.deadline.check();
       if (typeof value !== 'string') return 0;
       const key = `${flags}/${pattern}`;
       let re = this.regexCache.get(key);
@@ -409,6 +414,27 @@ export class AppDbStore {
     ref: string,
     filterInput: unknown,
     params: AggregateParams & { limit: number; offset: number },
+    opts: { timeoutMs?: number } = {},
+  ): { documents: DocumentsPayload } | { rows: Array<Record<string, unknown>> } {
+    return this.within(opts.timeoutMs, 'The AppDB query', () => this.queryDocuments(actor, ref, filterInput, params));
+  }
+
+  /** Runs client-driven work under a time budget (--query-timeout): past it, queryTimeout() and nothing changed. */
+  private within<T>(timeoutMs: number | undefined, what: string, fn: () => T): T {
+    const outer = this.deadline;
+    this.deadline = timeoutMs ? new Deadline(timeoutMs, what) : Deadline.none;
+    try {
+      return fn();
+    } finally {
+      this.deadline = outer;
+    }
+  }
+
+  private queryDocuments(
+    actor: AppDbActor,
+    ref: string,
+    filterInput: unknown,
+    params: AggregateParams & { limit: number; offset: number },
   ): { documents: DocumentsPayload } | { rows: Array<Record<string, unknown>> } {
     const c = this.collection(ref);
     this.require(c, actor, 'read_content');
@@ -416,14 +442,15 @@ export class AppDbStore {
     const agg = engine(() => parseAggregateParams(params), '');
     const filter = andFilters(userFilter, this.restriction(c, actor, 'READ'));
     const page = { limit: params.limit, offset: params.offset };
-    if (agg.spec) return { rows: aggregate(this.iterateDocs(c, filter, 'd.seq'), agg.spec, page) };
+    const tick = () => this.deadline.check();
+    if (agg.spec) return { rows: aggregate(this.iterateDocs(c, filter, 'd.seq'), agg.spec, page, tick) };
     const order = agg.orderby.length
       ? [...agg.orderby.map((o) => sortTerms(engine(() => parsePath(o.key, 'query.orderby'), ''), this.compileOptions(c, []), o.descending)), 'd.seq'].join(', ')
       : 'd.seq';
     if (agg.unwind.length) {
       const out: DocumentJson[] = [];
       let skip = page.offset;
-      for (const d of unwind(this.iterateDocs(c, filter, order), agg.unwind)) {
+      for (const d of unwind(this.iterateDocs(c, filter, order), agg.unwind, tick)) {
         if (skip-- > 0) continue;
         if (out.length >= page.limit) break;
         out.push(virtualToJson(d));
@@ -434,17 +461,15 @@ export class AppDbStore {
   }
 
   /** PUT .../documents/update: MongoDB update operators on every matching document; answers how many changed. */
-  partialUpdate(actor: AppDbActor, ref: string, queryInput: unknown, operationInput: unknown): number {
+  partialUpdate(actor: AppDbActor, ref: string, queryInput: unknown, operationInput: unknown, opts: { timeoutMs?: number } = {}): number {
+    return this.within(opts.timeoutMs, 'The AppDB update', () => this.runPartialUpdate(actor, ref, queryInput, operationInput));
+  }
+
+  private runPartialUpdate(actor: AppDbActor, ref: string, queryInput: unknown, operationInput: unknown): number {
     const c = this.collection(ref);
     this.require(c, actor, 'update_content');
     let q = queryInput;
-    if (typeof q === 'string') {
-      try {
-        q = JSON.parse(q);
-      } catch {
-        throw badRequest('query is a string that is not JSON', [{ path: 'body.query', message: 'Malformed JSON' }]);
-      }
-    }
+    if (typeof q === 'string') q = parseClientJson(q, 'body.query');
     const userFilter = engine(() => parseFilter(q, 'query'), 'body');
     const plan = engine(() => parseUpdate(operationInput, 'operation'), 'body');
     const filter = andFilters(userFilter, this.restriction(c, actor, 'UPDATE'));
@@ -453,6 +478,7 @@ export class AppDbStore {
       const now = { ms: this.ctx.clock.nowMs() };
       const changed: Array<{ id: string; content: Content }> = [];
       for (const d of docs) {
+        this.deadline.check();
         const r = engine(() => applyUpdate(d.content as Content, plan, now), 'body');
         if (r.changed) changed.push({ id: d.id as string, content: r.content });
       }
@@ -738,7 +764,15 @@ export class AppDbStore {
     let s = this.statements.get(sql);
     if (!s) {
       if (this.statements.size >= STATEMENT_CACHE) this.statements.clear();
-      s = this.ctx.sqlite.prepare(sql);
+      try {
+        s = this.ctx.sqlite.prepare(sql);
+      } catch (e) {
+        // a backstop behind the filter limits: SQLite's own bounds on one statement
+        if (/too large|too many SQL variables|parser stack overflow|too many terms/i.test((e as Error).message)) {
+          throw badRequest(`The query is too large to run (${(e as Error).message}); split it or simplify it`, [{ path: 'body', message: 'Query too large' }]);
+        }
+        throw e;
+      }
       this.statements.set(sql, s);
     }
     return s;
@@ -857,6 +891,7 @@ export class AppDbStore {
     let skip = opts.offset;
     const stmt = this.statement(`SELECT ${this.docSelect(c)} AS doc, ${rawColumns} FROM appdb_documents d WHERE ${where} ORDER BY ${opts.order}`);
     for (const row of stmt.iterate(...compiled.params) as Iterable<DocRow & { doc: string }>) {
+      this.deadline.check();
       if (out.length >= opts.limit) break;
       if (!matches(f, this.virtual(c, row))) continue;
       if (skip-- > 0) continue;
@@ -886,6 +921,7 @@ export class AppDbStore {
     const compiled = this.compile(c, filter);
     const stmt = this.statement(`SELECT ${rawColumns} FROM appdb_documents d WHERE d.collection_key = ${c.key} AND (${compiled.sql}) ORDER BY ${order}`);
     for (const row of stmt.iterate(...compiled.params) as Iterable<DocRow>) {
+      this.deadline.check();
       const v = this.virtual(c, row);
       if (compiled.exact || matches(filter, v)) yield v;
     }

@@ -119,6 +119,22 @@ export class DatasetsStore {
   ) {
     registerConvertFunction(ctx.sqlite);
     ctx.jobs.register<{ indexId: number; status: string }, void>('dataset.index', { apply: ({ indexId, status }) => this.indexStage(indexId, status) });
+    this.dropOrphanStaging();
+  }
+
+  /**
+   * Staging tables no upload part points at: a process killed while a part was arriving leaves one
+   * (a part only becomes visible when finishPart records it). Dropped when the instance opens.
+   */
+  private dropOrphanStaging(): void {
+    const orphans = this.ctx.sqlite
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'dsup\\_%' ESCAPE '\\' ` +
+          `AND name NOT IN (SELECT table_name FROM dataset_upload_parts)`,
+      )
+      .pluck()
+      .all() as string[];
+    for (const t of orphans) this.dropTable(t);
   }
 
   // ---------------------------------------------------------------- contract used by other families

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { desc, eq } from 'drizzle-orm';
 import { datasetExports } from '../../db/schema/index.js';
@@ -28,6 +28,8 @@ export const exportStages = [
 ] as const satisfies readonly Stage<string>[];
 
 const bucketRe = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Longest path segment: file systems allow 255 bytes, less the temporary suffix an export writes first. */
+const MAX_SEGMENT_BYTES = 200;
 
 /**
  * Dataset exports "to S3": the CSV is written under `<dataDir>/exports/<bucket>/<path>` (so a user can
@@ -79,6 +81,7 @@ export class ExportsStore {
       groupBy: groupBy.map(ident),
       orderBy: orderBy.map((o) => ({ expr: ident(o.column), desc: o.desc })),
     });
+    this.assertNoCollision(file, key);
     mkdirSync(resolve(file, '..'), { recursive: true });
     const out: CsvOutput = await this.rows.csv(query, { header: true, bom: input.includeBOM, toFile: true });
     // another create may have finished while this one read its rows
@@ -179,6 +182,24 @@ export class ExportsStore {
    * relative key without `.`/`..` segments or backslashes; a key ending in `/` (or empty) gets
    * `<datasetId>.csv`. Whatever the input, the result stays inside the export root.
    */
+  /**
+   * S3 keys are names, a disk is a tree: `a/b` and `a/b/c` cannot both be files. Such a key is a 400
+   * naming the clash (checked before anything is written).
+   */
+  private assertNoCollision(file: string, key: string): void {
+    const clash = (why: string) => badRequest(`Invalid path '${key}': ${why}`, [{ path: 'body.path', message: why }]);
+    const rel = file.slice(this.root.length + 1).split(sep);
+    let at = this.root;
+    for (let i = 0; i < rel.length; i++) {
+      at = resolve(at, rel[i]);
+      const st = statSync(at, { throwIfNoEntry: false });
+      if (!st) return;
+      const shown = rel.slice(1, i + 1).join('/');
+      if (i < rel.length - 1 && !st.isDirectory()) throw clash(`an earlier export wrote the file '${shown}', so it cannot also be a folder`);
+      if (i === rel.length - 1 && st.isDirectory()) throw clash(`'${shown}' is a folder of earlier exports, so it cannot also be a file`);
+    }
+  }
+
   resolveTarget(bucket: string, path: string, datasetId: string): { file: string; key: string } {
     if (!bucketRe.test(bucket) || bucket.includes('..')) {
       throw badRequest(`Invalid bucket '${bucket}': use 3-63 lowercase letters, digits, '.' and '-'`, [{ path: 'body.bucket', message: 'Invalid bucket name' }]);
@@ -190,6 +211,8 @@ export class ExportsStore {
     const segments = key.split('/');
     if (segments.some((s) => s === '..' || s === '.' || s === '')) throw bad("no empty, '.' or '..' segments");
     if (key.length > 1024) throw bad('at most 1024 characters');
+    const long = segments.find((s) => Buffer.byteLength(s) > MAX_SEGMENT_BYTES);
+    if (long !== undefined) throw bad(`each '/'-separated segment at most ${MAX_SEGMENT_BYTES} bytes (one is ${Buffer.byteLength(long)})`);
     const bucketDir = resolve(this.root, bucket);
     const file = resolve(bucketDir, ...segments);
     if (!file.startsWith(bucketDir + sep) || !bucketDir.startsWith(this.root + sep)) throw bad('it leaves the export directory');

@@ -1,5 +1,6 @@
+import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { csvLine, parseCsvStream, parseCsvText, textConverter, valueConverter, type Cell } from '../../src/engines/csv.js';
+import { CsvTokenizer, csvLine, parseCsvStream, parseCsvText, textConverter, valueConverter, type Cell } from '../../src/engines/csv.js';
 import { ApiError } from '../../src/http/errors.js';
 
 const cols = [
@@ -112,6 +113,80 @@ describe('parseCsvStream', () => {
     expect(bad.message).toMatch(/malformed CSV/);
     const big = await parse(streamOf('a,1,1,2026-01-01,\n'.repeat(10)), 2, 50).catch((e) => e);
     expect(big.status).toBe(413);
+  });
+});
+
+describe('CsvTokenizer', () => {
+  /** A small seeded generator (tests must be reproducible). */
+  const lcg = (seed: number) => () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const tokenize = (chunks: string[], maxLine?: number, maxFields?: number) => {
+    const out: Array<{ fields: string[]; count: number; line: number }> = [];
+    const t = new CsvTokenizer((fields, count, line) => out.push({ fields, count, line }), maxLine, maxFields);
+    for (const c of chunks) t.push(c);
+    t.end();
+    return out;
+  };
+
+  it('agrees with papaparse on 5,000 random well-formed texts cut at random places', () => {
+    const rnd = lcg(42);
+    const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
+    const alphabet = ['a', 'b', ',', '"', '\n', '\r\n', 'é', ' ', '😀'];
+    for (let t = 0; t < 5000; t++) {
+      const nl = pick(['\n', '\r\n']);
+      const records = Array.from({ length: 1 + Math.floor(rnd() * 4) }, () =>
+        Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => {
+          const v = Array.from({ length: Math.floor(rnd() * 5) }, () => pick(alphabet)).join('');
+          return /[",\r\n]/.test(v) || rnd() < 0.2 ? `"${v.replace(/"/g, '""')}"` : v;
+        }).join(','),
+      );
+      const text = records.join(nl) + (rnd() < 0.5 ? nl : '');
+      const chunks: string[] = [];
+      for (let i = 0; i < text.length; ) {
+        const j = i + 1 + Math.floor(rnd() * 6);
+        chunks.push(text.slice(i, j));
+        i = j;
+      }
+      const blank = (f: string[]) => f.length === 1 && f[0] === '';
+      const expected = (Papa.parse<string[]>(text, { delimiter: ',', newline: nl as '\n' }).data as string[][]).filter((f) => !blank(f));
+      const got = tokenize(chunks).map((r) => r.fields).filter((f) => !blank(f));
+      expect(got, JSON.stringify(text)).toEqual(expected);
+    }
+  });
+
+  it('numbers records, not physical lines; takes LF, CRLF and CR; drops a leading BOM', () => {
+    const recs = tokenize(['\ufeffa,"x\ny"\r', '\nb,c\rd,e\n\nf']);
+    expect(recs.map((r) => [r.line, r.fields])).toEqual([
+      [1, ['a', 'x\ny']],
+      [2, ['b', 'c']],
+      [3, ['d', 'e']],
+      [4, ['']],
+      [5, ['f']],
+    ]);
+  });
+
+  it('refuses a line longer than the limit, naming the line, whether or not it ever ends', () => {
+    expect(() => tokenize(['ok\n', 'a'.repeat(50), 'a'.repeat(60)], 100)).toThrow(/line is longer than the limit of 100 characters/);
+    const err = (() => {
+      try {
+        tokenize(['ok\n', '"' + 'a'.repeat(200) + '"\n'], 100);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toMatchObject({ line: 2 });
+    expect(tokenize(['a'.repeat(99) + '\n'], 100)).toHaveLength(1);
+  });
+
+  it('keeps only the first maxFields fields but counts them all', () => {
+    const [r] = tokenize([',,,,,,,,,\n'], undefined, 3);
+    expect(r.fields).toHaveLength(3);
+    expect(r.count).toBe(10);
+  });
+
+  it('reports unterminated and malformed quotes', () => {
+    expect(() => tokenize(['a\n"open'])).toThrow(/Quoted field unterminated/);
+    expect(() => tokenize(['"a"b\n'])).toThrow(/Trailing quote/);
+    expect(tokenize(['"a"  ,b\n']).map((r) => r.fields)).toEqual([['a', 'b']]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,12 +22,44 @@ export interface CliProcess {
 /** The CLI as `npm start` runs it (the esbuild bundle made by `npm run build`). */
 export const bundlePath = join(root, 'dist', 'domo-emulator.mjs');
 
+let sourceBundleBuilt: Promise<string> | undefined;
+
 /**
- * Runs the real CLI and resolves once it has printed its banner: src/main.ts through tsx, or with
- * `{ bundle: true }` the built bundle.
+ * The CLI bundled from the current source, as `npm run build` bundles it (esbuild, one ES module), under
+ * node_modules/.cache (so the package root is still found). Built once per test process in about a
+ * second: tests that start the CLI many times (kill -9, load) get the fast startup of the bundle without
+ * depending on a dist/ that may be older than the source.
  */
-export function startCli(args: string[], env: Record<string, string> = {}, opts: { bundle?: boolean } = {}): Promise<CliProcess> {
-  const entry = opts.bundle ? [bundlePath] : ['--import', 'tsx', join(root, 'src', 'main.ts')];
+export function sourceBundle(): Promise<string> {
+  sourceBundleBuilt ??= (async () => {
+    const { build } = await import('esbuild');
+    const dir = join(root, 'node_modules', '.cache', 'domo-emulator-test');
+    mkdirSync(dir, { recursive: true });
+    const out = join(dir, 'cli.mjs');
+    const tmp = join(dir, `cli.${process.pid}.mjs`);
+    await build({
+      entryPoints: [join(root, 'src', 'main.ts')],
+      outfile: tmp,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      external: ['better-sqlite3'],
+      banner: { js: "import { createRequire as __domoCreateRequire } from 'node:module'; const require = __domoCreateRequire(import.meta.url);" },
+      logLevel: 'warning',
+    });
+    renameSync(tmp, out);
+    return out;
+  })();
+  return sourceBundleBuilt;
+}
+
+/**
+ * Runs the real CLI and resolves once it has printed its banner: src/main.ts through tsx, with
+ * `{ bundle: true }` the built bundle, or with `{ entry }` another bundle (sourceBundle()).
+ */
+export function startCli(args: string[], env: Record<string, string> = {}, opts: { bundle?: boolean; entry?: string } = {}): Promise<CliProcess> {
+  const entry = opts.entry ? [opts.entry] : opts.bundle ? [bundlePath] : ['--import', 'tsx', join(root, 'src', 'main.ts')];
   const proc = spawn(process.execPath, [...entry, ...args], {
     cwd: root,
     env: { ...process.env, DOMO_EMULATOR_HOME: testHome, ...env },

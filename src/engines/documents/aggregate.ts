@@ -107,15 +107,20 @@ export function aggValue(doc: Value, path: string[]): Value {
 function setPath(doc: Record<string, Value>, path: string[], value: Value): void {
   let cur: Record<string, Value> = doc;
   for (let i = 0; i < path.length - 1; i++) {
-    const next = cur[path[i]];
+    const next = Object.hasOwn(cur, path[i]) ? cur[path[i]] : undefined;
     if (!isPlainObject(next)) return;
     cur = next as Record<string, Value>;
   }
   cur[path[path.length - 1]] = value;
 }
 
-/** $unwind: one document per array element; missing, null and empty arrays drop the document. */
-export function* unwind(docs: Iterable<VirtualDoc>, paths: string[][]): Generator<VirtualDoc> {
+const noTick = () => {};
+
+/**
+ * $unwind: one document per array element; missing, null and empty arrays drop the document.
+ * `tick` is called per produced document (a time budget: see engines/deadline.ts).
+ */
+export function* unwind(docs: Iterable<VirtualDoc>, paths: string[][], tick: () => void = noTick): Generator<VirtualDoc> {
   if (paths.length === 0) {
     yield* docs;
     return;
@@ -130,13 +135,14 @@ export function* unwind(docs: Iterable<VirtualDoc>, paths: string[][]): Generato
         continue;
       }
       for (const e of v) {
+        tick();
         const copy = { ...d, content: cloneJson(d.content as JsonValue) } as VirtualDoc;
         setPath(copy, first, e);
         yield copy;
       }
     }
   };
-  yield* unwind(step(docs), rest);
+  yield* unwind(step(docs), rest, tick);
 }
 
 interface Group {
@@ -148,9 +154,15 @@ interface Group {
 const groupKey = (vs: Value[]) => JSON.stringify(vs.map((v) => [typeClass(v === undefined ? null : v), v instanceof Date ? v.getTime() : v ?? null]));
 
 /** Groups, accumulates, sorts and pages. Output rows are flat objects. */
-export function aggregate(docs: Iterable<VirtualDoc>, spec: AggregateSpec, page: { limit: number; offset: number }): Array<Record<string, unknown>> {
+export function aggregate(
+  docs: Iterable<VirtualDoc>,
+  spec: AggregateSpec,
+  page: { limit: number; offset: number },
+  tick: () => void = noTick,
+): Array<Record<string, unknown>> {
   const groups = new Map<string, Group>();
-  for (const d of unwind(docs, spec.unwind)) {
+  for (const d of unwind(docs, spec.unwind, tick)) {
+    tick();
     const keys = spec.groupby.map((g) => {
       const v = aggValue(d as Value, g.path);
       return v === undefined ? null : v;

@@ -39,7 +39,7 @@ function walk(cur: Value, path: string[], i: number, pred: (v: Value) => boolean
   const seg = path[i];
   if (Array.isArray(cur)) {
     if (isIndex(seg)) return walk(cur[Number(seg)], path, i + 1, pred, expand);
-    return cur.some((e) => isPlainObject(e) && walk(e[seg], path, i + 1, pred, expand));
+    return cur.some((e) => isPlainObject(e) && walk(Object.hasOwn(e, seg) ? e[seg] : undefined, path, i + 1, pred, expand));
   }
   if (isPlainObject(cur)) return walk(Object.prototype.hasOwnProperty.call(cur, seg) ? cur[seg] : undefined, path, i + 1, pred, expand);
   return walk(undefined, path, i + 1, pred, expand);

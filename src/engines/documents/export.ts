@@ -21,7 +21,7 @@ function lookup(content: Record<string, JsonValue>, name: string): JsonValue | u
   if (Object.prototype.hasOwnProperty.call(content, name)) return content[name];
   if (!name.includes('.')) return undefined;
   let cur: JsonValue | undefined = content;
-  for (const seg of name.split('.')) cur = isPlainObject(cur) ? cur[seg] : undefined;
+  for (const seg of name.split('.')) cur = isPlainObject(cur) && Object.hasOwn(cur, seg) ? cur[seg] : undefined;
   return cur;
 }
 

@@ -62,7 +62,18 @@ export function and(...fs: Frag[]): Frag {
   }
   if (parts.length === 0) return exact ? TRUE : INEXACT;
   if (parts.length === 1) return { ...parts[0], exact };
-  return { sql: parts.map((p) => `(${p.sql})`).join(' AND '), params: parts.flatMap((p) => p.params), exact };
+  return { sql: joinBalanced(parts.map((p) => p.sql), 'AND'), params: parts.flatMap((p) => p.params), exact };
+}
+
+/**
+ * `(a) OP (b) OP ...` as a balanced tree of runs: SQLite parses a flat chain as one nested expression
+ * per term and refuses more than 1,000 levels, so a long $or/$and (or a big security rule) is grouped,
+ * keeping the depth logarithmic. Terms (and so their parameters) keep their order.
+ */
+function joinBalanced(sqls: string[], op: 'AND' | 'OR'): string {
+  if (sqls.length <= 32) return sqls.map((s) => `(${s})`).join(` ${op} `);
+  const mid = sqls.length >> 1;
+  return `(${joinBalanced(sqls.slice(0, mid), op)}) ${op} (${joinBalanced(sqls.slice(mid), op)})`;
 }
 
 export function or(...fs: Frag[]): Frag {
@@ -75,7 +86,7 @@ export function or(...fs: Frag[]): Frag {
   }
   if (parts.length === 0) return FALSE;
   if (parts.length === 1) return { ...parts[0], exact };
-  return { sql: parts.map((p) => `(${p.sql})`).join(' OR '), params: parts.flatMap((p) => p.params), exact };
+  return { sql: joinBalanced(parts.map((p) => p.sql), 'OR'), params: parts.flatMap((p) => p.params), exact };
 }
 
 export function not(f: Frag): Frag {
@@ -176,7 +187,7 @@ class Compiler {
         if (rest.length === 0) return leaf(`json(${this.o.content})`, { known: 'object' });
         return this.walk(this.o.content, [], rest, [], leaf, expand);
       }
-      const col = rest.length === 0 ? this.o.fields[head] : undefined;
+      const col = rest.length === 0 && Object.hasOwn(this.o.fields, head) ? this.o.fields[head] : undefined;
       if (col) return leaf(col.v, col.t);
       return leaf('NULL', { known: null });
     }
@@ -419,7 +430,7 @@ export function sortTerms(path: string[], options: CompileOptions, descending: b
   const dir = descending ? 'DESC' : 'ASC';
   const [head, ...rest] = path;
   if (head !== 'content' || rest.length === 0) {
-    const col = rest.length === 0 ? options.fields[head] : undefined;
+    const col = rest.length === 0 && Object.hasOwn(options.fields, head) ? options.fields[head] : undefined;
     return col ? `${col.v} ${dir}` : '1';
   }
   const expr = contentPathExpr(options.content, rest);

@@ -6,7 +6,7 @@
  * DocumentsError when a document's data conflicts (e.g. $inc on a string), so the caller can roll back.
  */
 import { parseLiteral, parsePath } from './filter.js';
-import { cloneJson, compareValues, DocumentsError, isPlainObject, valuesEqual, type JsonValue } from './values.js';
+import { cloneJson, compareValues, deeperThan, DocumentsError, isPlainObject, MAX_DOCUMENT_DEPTH, valuesEqual, type JsonValue } from './values.js';
 
 type Op =
   | { kind: '$set' | '$min' | '$max'; path: string[]; value: JsonValue }
@@ -299,6 +299,9 @@ export function applyUpdate(
       }
     }
   }
+  if (deeperThan(doc, MAX_DOCUMENT_DEPTH - 1)) {
+    throw new DocumentsError(`The update would nest the document deeper than the limit of ${MAX_DOCUMENT_DEPTH} levels`, 'operation');
+  }
   return { content: doc, changed: JSON.stringify(doc) !== before };
 }
 
@@ -310,7 +313,7 @@ function sortArray(arr: JsonValue[], spec: 1 | -1 | Record<string, 1 | -1>): voi
   const keys = Object.entries(spec);
   const field = (v: JsonValue, k: string): JsonValue | undefined => {
     let cur: JsonValue | undefined = v;
-    for (const seg of k.split('.')) cur = isPlainObject(cur) ? cur[seg] : undefined;
+    for (const seg of k.split('.')) cur = isPlainObject(cur) && Object.hasOwn(cur, seg) ? cur[seg] : undefined;
     return cur;
   };
   arr.sort((a, b) => {

@@ -115,6 +115,21 @@ export function typeNames(v: Value): string[] {
   }
 }
 
+/** Deepest nesting of arrays and objects a document's content may have (as MongoDB's 100 levels). */
+export const MAX_DOCUMENT_DEPTH = 100;
+
+/** Whether a JSON value nests arrays/objects deeper than `max` levels (iterative; stops at the first). */
+export function deeperThan(v: JsonValue, max: number): boolean {
+  const stack: Array<[JsonValue, number]> = [[v, 0]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (d + 1 > max) return true;
+    for (const c of Array.isArray(x) ? x : Object.values(x)) if (c !== null && typeof c === 'object') stack.push([c, d + 1]);
+  }
+  return false;
+}
+
 /** Deep copy of a JSON value. */
 export function cloneJson<T extends JsonValue>(v: T): T {
   return v === null || typeof v !== 'object' ? v : (JSON.parse(JSON.stringify(v)) as T);
