@@ -6,7 +6,7 @@ import { mountFamilies } from '../routes/index.js';
 import { recordActivity } from '../routes/activity-log.js';
 import { loadCatalog, registerCatalogFallbacks, type CatalogEntry } from './catalog.js';
 import type { Config } from './config.js';
-import { authenticate } from './http/auth.js';
+import { authenticate, isAppDataPath } from './http/auth.js';
 import type { AppEnv } from './http/env.js';
 import { ApiError, badRequest, errorBody, payloadTooLarge } from './http/errors.js';
 import { RequestIds } from './ids.js';
@@ -82,7 +82,7 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
       const declared = Number(c.req.header('content-length') ?? NaN);
       if (declared > config.maxUploadBytes) throw payloadTooLarge(config.maxUploadBytes);
       const path = c.req.path;
-      if (path.startsWith('/api/') || path.startsWith('/domo/')) {
+      if (path.startsWith('/api/') || path.startsWith('/domo/') || isAppDataPath(path)) {
         authenticate(c);
         // what is due happens before the request reads state (long job work does not hold it for long)
         if (instance.jobs.isDue()) await settleBriefly(instance);

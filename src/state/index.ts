@@ -1,6 +1,7 @@
 import { ActivityStore } from './activity.js';
 import { AlertsStore } from './alerts.js';
 import { AppDbStore } from './appdb.js';
+import { AppsStore } from './apps.js';
 import { BeastModesStore } from './beast-modes.js';
 import { CardContentStore } from './card-content.js';
 import { CertifiedContentStore } from './certified-content.js';
@@ -38,6 +39,7 @@ export function createStores(ctx: StoreContext) {
     groups: new GroupsStore(ctx),
     ...datasetFamily,
     appdb: new AppDbStore(ctx, datasets),
+    apps: new AppsStore(ctx),
     files: new FilesStore(ctx),
     filesets: new FileSetsStore(ctx),
     alerts: new AlertsStore(ctx),
