@@ -265,3 +265,39 @@ describe('AI aliases', () => {
     expectErrorShape(await ryuu('/domo/ai/v1/text/sql', { method: 'POST', body: JSON.stringify({ input: 'x' }), contentType: 'application/json' }), 400);
   });
 });
+
+describe('workflow and Code Engine aliases', () => {
+  const ADD = 'a8afdc89-9491-4ee4-b7c3-b9e9b86c0138';
+  const PKG = '756f0b19-5125-44f6-b541-058980ff6a94';
+  let wired = '';
+  beforeAll(async () => {
+    const m = {
+      name: 'Wired app',
+      id: 'wired-app',
+      workflowMapping: [{ alias: 'addThem', modelId: ADD }, { alias: 'unwired' }],
+      packageMapping: [{ alias: 'add', packageId: PKG, version: '1.0.1', functionName: 'addNumbers', output: { alias: 'sum' } }],
+    };
+    expect((await t.call('POST', '/_emulator/apps', { body: m, token: null })).status).toBe(201);
+    wired = (await t.call('POST', '/_emulator/tokens', { body: { userId: EDITOR_ID, kind: 'app', appId: 'wired-app' }, token: null })).json.token;
+  });
+  const post = (path: string, body: unknown, token = wired) => ryuu(path, { method: 'POST', body: JSON.stringify(body), contentType: 'application/json', token });
+
+  it('POST /domo/workflow/v1/models/:alias/start starts the wired model (newest version) as the session user', async () => {
+    const res = await post('/domo/workflow/v1/models/addThem/start', { parameter1: 2, parameter2: 3 });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ modelId: ADD, modelName: 'AddTwoNumbers', createdBy: String(EDITOR_ID), status: null });
+    const back = await t.call('GET', `/api/workflow/v1/instances/${res.json.id}`, { token: EDITOR_TOKEN });
+    expect(back.json.variables).toMatchObject({ parameter1: 2, parameter2: 3 });
+    expect(expectErrorShape(await post('/domo/workflow/v1/models/addThem/start', { parameter1: 'x' }), 400).details!.length).toBeGreaterThan(0);
+    expectErrorShape(await post('/domo/workflow/v1/models/unwired/start', {}), 400);
+    expectErrorShape(await post('/domo/workflow/v1/models/nope/start', {}), 404);
+  });
+
+  it('POST /domo/codeengine/v2/packages/:alias runs the wired function and answers its output alias', async () => {
+    expect((await post('/domo/codeengine/v2/packages/add', { a: 4, b: 1 })).json).toEqual({ sum: 5 });
+    const runs = t.instance().sqlite.prepare('select started_by from code_engine_executions order by rowid desc limit 1').pluck().get();
+    expect(Number(runs)).toBe(EDITOR_ID);
+    expectErrorShape(await post('/domo/codeengine/v2/packages/nope', {}), 404);
+    expectErrorShape(await post('/domo/codeengine/v2/packages/add', { a: 4, b: 1 }, session), 404);
+  });
+});
