@@ -269,7 +269,10 @@ export async function startAppServer(opts: AppServerOptions, logger?: Logger): P
       close() {
         closing ??= new Promise<void>((done) => {
           server.close(() => done());
-          (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+          const s = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+          s.closeIdleConnections?.();
+          // browsers keep sockets they opened ahead of need (never idle to Node): cut them after a grace
+          setTimeout(() => s.closeAllConnections?.(), 1000).unref();
         }).then(() => registry.close());
         return closing;
       },
