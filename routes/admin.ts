@@ -5,6 +5,7 @@ import type { AppEnv } from '../src/http/env.js';
 import { badRequest } from '../src/http/errors.js';
 import { valid } from '../src/http/validate.js';
 import { numericId } from '../src/http/paging.js';
+import { manifestSchema } from '../src/engines/app-manifest.js';
 
 const clockBody = z.union([
   z.object({ freeze: z.iso.datetime({ offset: true }) }).strict(),
@@ -78,15 +79,38 @@ export function adminRoutes() {
     },
   );
 
-  /** Issues a developer token for any user of this instance (to act as a non-admin in tests). */
-  r.post('/tokens', valid('json', z.object({ userId: numericId, token: z.string().min(8).optional() })), (c) => {
-    const { userId, token } = c.req.valid('json');
-    const inst = c.var.instance;
-    inst.stores.users.get(userId);
-    const value = token ?? inst.ids.token('dev-');
-    inst.stores.users.addToken(userId, value);
-    return c.json({ userId, token: value });
-  });
+  /**
+   * Issues a token for any user of this instance (to act as a non-admin in tests): a developer token, a
+   * session token, or an app session (`kind: "app"`, sent as X-DOMO-Ryuu-Session or the ryuu_sid cookie),
+   * which may belong to a registered app (`appId`: its manifest's aliases, its RYUU_APP grants).
+   */
+  r.post(
+    '/tokens',
+    valid(
+      'json',
+      z.object({
+        userId: numericId,
+        token: z.string().min(8).optional(),
+        kind: z.enum(['developer', 'session', 'app']).default('developer'),
+        appId: z.string().min(1).optional(),
+      }),
+    ),
+    (c) => {
+      const { userId, token, kind, appId } = c.req.valid('json');
+      const inst = c.var.instance;
+      inst.stores.users.get(userId);
+      if (appId !== undefined && kind !== 'app') throw badRequest('appId is for app sessions only (kind "app")', [{ path: 'body.appId', message: 'Only with kind "app"' }]);
+      if (appId !== undefined) inst.stores.apps.get(appId);
+      const value = token ?? inst.ids.token(kind === 'app' ? 'app-' : kind === 'session' ? 'ses-' : 'dev-');
+      inst.stores.users.addToken(userId, value, kind, appId ?? null);
+      return c.json({ userId, token: value, kind, ...(appId ? { appId } : {}) });
+    },
+  );
+
+  /** Registers a custom app's manifest.json (what `domo-emulator app` does at start); app sessions may name it. */
+  r.post('/apps', valid('json', manifestSchema), (c) => c.json(c.var.instance.stores.apps.view(c.var.instance.stores.apps.register(c.req.valid('json'))), 201));
+
+  r.get('/apps', (c) => c.json(c.var.instance.stores.apps.list().map((a) => c.var.instance.stores.apps.view(a))));
 
   return r;
 }

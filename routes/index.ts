@@ -5,6 +5,7 @@ import { activityLogRoutes } from './activity-log.js';
 import { aiServicesRoutes } from './ai-services.js';
 import { alertsRoutes } from './alerts.js';
 import { appdbRoutes } from './appdb.js';
+import { appFrameworkRoutes } from './app-framework.js';
 import { beastModesRoutes } from './beast-modes.js';
 import { cardsRoutes } from './cards.js';
 import { certifiedContentRoutes } from './certified-content.js';
@@ -35,6 +36,7 @@ export const families: Array<() => Hono<AppEnv>> = [
   accountsRoutes,
   exportsRoutes,
   appdbRoutes,
+  appFrameworkRoutes,
   filesRoutes,
   filesetsRoutes,
   alertsRoutes,

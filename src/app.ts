@@ -6,7 +6,7 @@ import { mountFamilies } from '../routes/index.js';
 import { recordActivity } from '../routes/activity-log.js';
 import { loadCatalog, registerCatalogFallbacks, type CatalogEntry } from './catalog.js';
 import type { Config } from './config.js';
-import { authenticate } from './http/auth.js';
+import { authenticate, isAppDataPath } from './http/auth.js';
 import type { AppEnv } from './http/env.js';
 import { ApiError, badRequest, errorBody, payloadTooLarge, unauthorized } from './http/errors.js';
 import { rememberToe } from './http/last-resort.js';
@@ -113,7 +113,7 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
     }
     assertNoDotSegments(c);
     const path = c.req.path;
-    const api = path.startsWith('/api/') || path.startsWith('/domo/');
+    const api = path.startsWith('/api/') || path.startsWith('/domo/') || isAppDataPath(path);
     // Authenticate before creating anything: a new instance is created (seeded, written to --db) only
     // for /_emulator/* or for a request carrying a token that instance would accept.
     let instance: Instance | undefined;

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmulator } from './server.js';
+import { appMain } from './app-server.js';
 import { createLogger, logLevels, type LogLevel } from './logger.js';
 import type { EmulatorOptions } from './config.js';
 import { packageRoot } from './paths.js';
@@ -13,6 +14,7 @@ import { keepServingOnUncaughtErrors } from './http/last-resort.js';
 
 const usage = `Usage: domo-emulator [options]      start the emulator
        domo-emulator env [options]  print the variables that point clients at it (see env --help)
+       domo-emulator app <dir> [options]  serve a custom app offline against it (see app --help)
   --port <n>          port to listen on, 0 = any free port   (env PORT, default 8080)
   --host <addr>       address to bind                        (env HOST, default 127.0.0.1)
   --db <dir|:memory:> directory for per-instance databases   (env DOMO_EMULATOR_DB, default .domo-emulator)
@@ -203,6 +205,7 @@ function printEnv(argv: string[], env: NodeJS.ProcessEnv): void {
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'env') return printEnv(process.argv.slice(3), process.env);
+  if (process.argv[2] === 'app') return appMain(process.argv.slice(3));
   const opts = parse(process.argv.slice(2), process.env);
   if (opts.help) {
     process.stdout.write(usage + '\n');

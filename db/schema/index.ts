@@ -23,3 +23,4 @@ export * from './scheduled-reports.js';
 export * from './migrations.js';
 export * from './remote-domostats.js';
 export * from './pdp.js';
+export * from './apps.js';

@@ -22,12 +22,17 @@ export const users = sqliteTable(
   (t) => [index('users_role_idx').on(t.roleId)],
 );
 
-/** Developer tokens (X-DOMO-Developer-Token) and session tokens (X-DOMO-Authentication). */
+/**
+ * Developer tokens (X-DOMO-Developer-Token), session tokens (X-DOMO-Authentication) and app sessions
+ * (kind `app`: X-DOMO-Ryuu-Session or the `ryuu_sid` cookie), which may name the app they belong to.
+ */
 export const tokens = sqliteTable('tokens', {
   token: text('token').primaryKey(),
   userId: integer('user_id')
     .notNull()
     .references(() => users.id, { onDelete: 'cascade' }),
   kind: text('kind').notNull().default('developer'),
+  /** An app session's app: the id of a registered app design (`apps.id`), or null (any app). */
+  appId: text('app_id'),
   created: integer('created').notNull(),
 });

@@ -11,7 +11,7 @@ import type { Sqlite } from '../../db/client.js';
 import { conflict, forbidden } from '../http/errors.js';
 import { ACTIONS, type Action, type ActionSpec } from './actions.js';
 import { ADMIN_AUTHORITIES } from './authorities.js';
-import { Principal, type PrincipalSource, type TokenKind } from './principal.js';
+import { Principal, type AppIdentity, type PrincipalSource, type TokenKind } from './principal.js';
 import { expand, RESOURCE_MODELS, type Resource, type ResourceModel } from './resources.js';
 
 /** The authority that lets its holder act on every object as its owner. */
@@ -46,8 +46,8 @@ export class AccessPolicy implements PrincipalSource {
 
   // ---------------------------------------------------------------- principals
 
-  principal(user: PrincipalUser, tokenKind: TokenKind, method = ''): Principal {
-    return new Principal(user.id, user.roleId, user.displayName, tokenKind, this, method);
+  principal(user: PrincipalUser, tokenKind: TokenKind, method = '', app: AppIdentity | null = null): Principal {
+    return new Principal(user.id, user.roleId, user.displayName, tokenKind, this, method, tokenKind === 'app' ? app : null);
   }
 
   /** The role's authorities (cached until an identity write calls invalidate()). */
@@ -156,6 +156,8 @@ export class AccessPolicy implements PrincipalSource {
     if (t === 'USER') return n === p.userId;
     if (t === 'GROUP') return p.groupIds.includes(n);
     if (t === 'ROLE') return n === p.roleId;
+    // an app grant holds for app sessions only: of that app (its design id or proxy id), or of no named app
+    if (t === 'RYUU_APP') return p.tokenKind === 'app' && (!p.app || String(id) === p.app.id || (!!p.app.proxyId && String(id) === p.app.proxyId));
     return false;
   }
 

@@ -11,6 +11,15 @@ export interface PrincipalSource {
   groupIdsOf(userId: number): readonly number[];
 }
 
+/**
+ * The app an app session belongs to (kind `app`): RYUU_APP grants name it by its design id or its proxy id.
+ * An app session without one (minted for no particular app) holds every RYUU_APP grant.
+ */
+export interface AppIdentity {
+  id: string;
+  proxyId?: string | null;
+}
+
 /** One access decision, as the request journal records it. */
 export interface Decision {
   action: string;
@@ -35,6 +44,8 @@ export class Principal {
     private readonly source: PrincipalSource,
     /** The HTTP method of the request it acts in (denials say "to PATCH user 123"); '' outside requests. */
     readonly method = '',
+    /** An app session's app (null: not an app session, or one that names no app). */
+    readonly app: AppIdentity | null = null,
   ) {}
 
   get authorities(): ReadonlySet<string> {

@@ -712,20 +712,18 @@ export class AppDbStore {
 
   /**
    * A collection as the access policy sees it: its creator owns it. Until permissions are set everyone holds
-   * every permission; then USER, GROUP and RYUU_APP grants add up (an app grant applies to whoever calls:
-   * the app's users).
+   * every permission; then USER, GROUP and RYUU_APP grants add up. A RYUU_APP grant holds for app sessions
+   * (X-DOMO-Ryuu-Session) of that app, not for developer tokens: the policy's isGrantee decides.
    */
   private resource(c: CollectionRow): Resource {
     if (!c.permissionsSet) return { type: 'collection', id: c.id, name: c.name, ownerIds: [c.owner], everyone: permissionNames };
     const rows = this.permissionRows(c.key);
-    const app = rows.filter((r) => r.entityType === 'RYUU_APP').flatMap((r) => r.permissions.split(','));
     return {
       type: 'collection',
       id: c.id,
       name: c.name,
       ownerIds: [c.owner],
-      everyone: app,
-      grants: rows.filter((r) => r.entityType !== 'RYUU_APP').map((r) => ({ type: r.entityType, id: r.entityId, perms: r.permissions.split(',') })),
+      grants: rows.map((r) => ({ type: r.entityType, id: r.entityId, perms: r.permissions.split(',') })),
     };
   }
 

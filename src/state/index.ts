@@ -1,6 +1,7 @@
 import { ActivityStore } from './activity.js';
 import { AlertsStore } from './alerts.js';
 import { AppDbStore } from './appdb.js';
+import { AppsStore } from './apps.js';
 import { CardContentStore } from './card-content.js';
 import { CodeEngineStore } from './code-engine.js';
 import type { StoreContext } from './context.js';
@@ -49,6 +50,7 @@ export function createStores(ctx: StoreContext) {
     groups: new GroupsStore(ctx),
     ...datasetFamily,
     appdb: new AppDbStore(ctx, datasets),
+    apps: new AppsStore(ctx),
     files: new FilesStore(ctx),
     filesets: new FileSetsStore(ctx),
     alerts,

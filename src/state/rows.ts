@@ -70,6 +70,8 @@ export interface SelectSpec {
   groupBy?: string[];
   orderBy?: Array<{ expr: string; desc?: boolean }>;
   limit?: number;
+  /** Rows to skip (with or without a limit). */
+  offset?: number;
 }
 
 /** A CSV result: small ones as text, larger ones in a spill file under the instance's data directory. */
@@ -171,7 +173,8 @@ export class RowService {
     if (spec.where) text += ` WHERE ${spec.where}`;
     if (spec.groupBy?.length) text += ` GROUP BY ${spec.groupBy.join(', ')}`;
     if (spec.orderBy?.length) text += ` ORDER BY ${spec.orderBy.map((o) => `${o.expr} ${o.desc ? 'DESC' : 'ASC'}`).join(', ')}`;
-    if (spec.limit !== undefined) text += ` LIMIT ${Math.max(0, Math.floor(spec.limit))}`;
+    if (spec.limit !== undefined || spec.offset) text += ` LIMIT ${spec.limit === undefined ? Number.MAX_SAFE_INTEGER : Math.max(0, Math.floor(spec.limit))}`;
+    if (spec.offset) text += ` OFFSET ${Math.max(0, Math.floor(spec.offset))}`;
     return compileDomoSql(text, src.target);
   }
 

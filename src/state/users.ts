@@ -37,11 +37,18 @@ const simpleAttrs = ['title', 'department', 'phoneNumber'] as const;
 const detailedAttrs = ['location', 'employeeId', 'managerId', 'timeZone', 'locale'] as const;
 const allAttrs = [...simpleAttrs, ...detailedAttrs] as const;
 
+/** Whose a token is, its kind, and (app sessions) the app it belongs to. */
+export interface TokenHit {
+  user: UserRecord;
+  kind: string;
+  appId: string | null;
+}
+
 export class UsersStore {
   private readonly byIdStmt;
   private readonly byTokenStmt;
   private readonly nameStmt;
-  private readonly tokenCache = new Map<string, { user: UserRecord; kind: string } | null>();
+  private readonly tokenCache = new Map<string, TokenHit | null>();
 
   constructor(private readonly ctx: StoreContext) {
     // the hot path (every GET of a user) uses a plain prepared statement with the columns aliased to the record's names
@@ -52,7 +59,7 @@ export class UsersStore {
     );
     this.nameStmt = ctx.sqlite.prepare('select display_name from users where id = ?').pluck();
     this.byTokenStmt = ctx.orm
-      .select({ user: users, kind: tokens.kind })
+      .select({ user: users, kind: tokens.kind, appId: tokens.appId })
       .from(tokens)
       .innerJoin(users, eq(users.id, tokens.userId))
       .where(eq(tokens.token, sql.placeholder('token')))
@@ -73,7 +80,7 @@ export class UsersStore {
    * The user a developer or session token belongs to. Every request asks this, so answers are cached;
    * any write to users or tokens (all through this store) clears the cache.
    */
-  byToken(token: string): { user: UserRecord; kind: string } | undefined {
+  byToken(token: string): TokenHit | undefined {
     let hit = this.tokenCache.get(token);
     if (hit === undefined) {
       hit = this.byTokenStmt.get({ token }) ?? null;
@@ -139,12 +146,13 @@ export class UsersStore {
     return this.ctx.orm.select({ id: groups.id, name: groups.name }).from(groups).where(inArray(groups.id, [...ids])).orderBy(asc(groups.id)).all();
   }
 
-  addToken(userId: number, token: string, kind = 'developer'): void {
+  /** Adds a token of a kind (`app`: an app session, of the app `appId` when given). */
+  addToken(userId: number, token: string, kind = 'developer', appId: string | null = null): void {
     this.tokenCache.clear();
     this.ctx.orm
       .insert(tokens)
-      .values({ token, userId, kind, created: this.ctx.clock.nowMs() })
-      .onConflictDoUpdate({ target: tokens.token, set: { userId } })
+      .values({ token, userId, kind, appId, created: this.ctx.clock.nowMs() })
+      .onConflictDoUpdate({ target: tokens.token, set: { userId, kind, appId } })
       .run();
   }
 

@@ -127,6 +127,22 @@ export class WorkflowsStore {
     };
   }
 
+  /**
+   * What starting a model by its id alone needs (an app's `/domo/workflow/v1/models/{alias}/start`): its
+   * start message and its newest version (404 for an unknown model).
+   */
+  startInfo(modelId: string): { messageName: string; latestVersion: string } {
+    const m = this.model(modelId);
+    const num = (v: string) => v.split('.').map(Number);
+    const newest = [...m.versions].sort((a, b) => {
+      const [x, y] = [num(a.version), num(b.version)];
+      for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (y[i] ?? 0) - (x[i] ?? 0);
+      return 0;
+    })[0];
+    if (!newest) throw notFound(`Workflow ${m.id} has no version`);
+    return { messageName: `Start ${m.name}`, latestVersion: newest.version };
+  }
+
   start(input: { messageName: string; version: string; modelId: string; data: Record<string, unknown> }, user: Caller) {
     const m = this.model(input.modelId);
     const v = m.versions.find((x) => x.version === input.version);

@@ -544,19 +544,36 @@ describe('collection permissions', () => {
     expect((await call('PUT', `${docs}/${doc.id}`, { body: { content: { text: 'admin edit' } } })).status).toBe(200);
   });
 
-  it('GROUP grants apply to members; RYUU_APP grants apply to everyone using the app (200 under /domo)', async () => {
+  it('GROUP grants apply to members; RYUU_APP grants apply to app sessions of that app only (200 under /domo)', async () => {
     expect((await call('PUT', `/api/datastores/v1/collections/Notes/permission/GROUP/${SALES_TEAM}?permissions=read_content`)).status).toBe(204);
     expect((await call('GET', docs, { token: PARTICIPANT_TOKEN })).status).toBe(200);
     const dana = await tokenFor(DANA);
     expectErrorShape(await call('GET', docs, { token: dana }), 403);
-    const app = await call('PUT', '/domo/datastores/v1/collections/Notes/permission/RYUU_APP/733ff55b-387c-472e-b3c7-9911c7057f5f?permissions=read,create_content,update_content,read_content');
+    const APP = '733ff55b-387c-472e-b3c7-9911c7057f5f';
+    const app = await call('PUT', `/domo/datastores/v1/collections/Notes/permission/RYUU_APP/${APP}?permissions=read,create_content,update_content,read_content`);
     expect(app.status).toBe(200);
     expect(app.text).toBe('');
-    expect((await call('GET', docs, { token: dana })).status).toBe(200);
-    expect((await call('POST', docs, { body: { content: { text: 'by dana' } }, token: dana })).status).toBe(200);
-    const lower = await call('PUT', '/api/datastores/v1/collections/Notes/permission/ryuu_app/733ff55b-387c-472e-b3c7-9911c7057f5f?permissions=read,read_content');
+    // an app session of that app (known by its proxy id), of another app, of no named app; a developer token
+    const register = (id: string, proxyId?: string) => call('POST', '/_emulator/apps', { body: { name: `App ${id}`, id, proxyId }, token: null });
+    expect((await register('notes-design', APP)).status).toBe(201);
+    expect((await register('other-design')).status).toBe(201);
+    const session = async (appId?: string) =>
+      (await call('POST', '/_emulator/tokens', { body: { userId: DANA, kind: 'app', ...(appId ? { appId } : {}) }, token: null })).json.token as string;
+    const inApp = await session('notes-design');
+    const ryuu = (method: string, path: string, token: string, body?: unknown) => call(method, path, { token: null, headers: { 'X-DOMO-Ryuu-Session': token }, body });
+    expect((await ryuu('GET', docs, inApp)).status).toBe(200);
+    expect((await ryuu('POST', docs, inApp, { content: { text: 'by dana' } })).status).toBe(200);
+    expect((await ryuu('GET', docs, await session())).status).toBe(200);
+    expectErrorShape(await ryuu('GET', docs, await session('other-design')), 403);
+    expectErrorShape(await call('GET', docs, { token: dana }), 403);
+    // the grant named by the design id works as well
+    const byId = await session('other-design');
+    expect((await call('PUT', '/api/datastores/v1/collections/Notes/permission/RYUU_APP/other-design?permissions=read_content')).status).toBe(204);
+    expect((await ryuu('GET', docs, byId)).status).toBe(200);
+    expect((await call('DELETE', '/api/datastores/v1/collections/Notes/permission/RYUU_APP/other-design')).status).toBe(204);
+    const lower = await call('PUT', `/api/datastores/v1/collections/Notes/permission/ryuu_app/${APP}?permissions=read,read_content`);
     expect(lower.status).toBe(204);
-    expectErrorShape(await call('POST', docs, { body: { content: { text: 'again' } }, token: dana }), 403);
+    expectErrorShape(await ryuu('POST', docs, inApp, { content: { text: 'again' } }), 403);
   });
 
   it('DELETE .../permission/:entity/:id removes a grant; access stays enforced', async () => {
