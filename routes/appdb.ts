@@ -1,4 +1,4 @@
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { columnTypes, isPlainObject, type JsonValue } from '../src/engines/documents/index.js';
 import type { AppEnv } from '../src/http/env.js';
@@ -92,19 +92,12 @@ const store = (c: Context<AppEnv>): AppDbStore => c.var.instance.stores.appdb;
 const jsonHeaders = { 'Content-Type': 'application/json; charset=UTF-8' };
 const docArray = (c: Context<AppEnv>, docs: DocumentsPayload) => c.body(docs as Uint8Array<ArrayBuffer>, 200, jsonHeaders);
 
-/** Runs the 15-minute scheduled export when it is due (in real time nothing else would). */
-const tick: MiddlewareHandler<AppEnv> = async (c, next) => {
-  c.var.instance.stores.appdb.runDueExports();
-  await next();
-};
-
 export function appdbRoutes() {
   const r = new Hono<AppEnv>();
 
   for (const prefix of ['/api/datastores', '/domo/datastores'] as const) {
     const api = prefix.startsWith('/api');
     const done = (c: Context<AppEnv>) => (api ? c.body(null, 204) : c.body(null, 200));
-    r.use(`${prefix}/*`, tick);
 
     // ---------------------------------------------------------------- collections (v1)
     const cols = `${prefix}/v1/collections`;

@@ -11,5 +11,6 @@ export function seedAppDb({ dir, stores, full, progress }: SeedContext): void {
   if (!f) return;
   stores.appdb.seed(f.collections);
   stores.appdb.seedExports();
+  stores.appdb.planExports();
   progress('appdb collections', f.collections.length, f.collections.length);
 }

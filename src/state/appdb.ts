@@ -142,12 +142,9 @@ function engine<T>(fn: () => T, prefix: string): T {
  * collection permissions, document security filters and the export of synced collections to datasets.
  */
 export class AppDbStore {
-  private readonly stopListening: () => void;
   private readonly statements = new Map<string, Statement>();
   private readonly arrayCache = new Map<number, Set<string>>();
   private indexNames: Set<string> | undefined;
-  /** Instance-clock time before which no scheduled export can be due (memory only; recomputed from the database). */
-  private nextExportCheck: number | undefined;
   /** Rows written since the planner statistics were last refreshed, and the table size then. */
   private rowsSinceAnalyze = 0;
   private rowsAtAnalyze = 0;
@@ -172,20 +169,14 @@ export class AppDbStore {
       }
       return testRegex(re, value) ? 1 : 0;
     });
-    this.stopListening = ctx.clock.onChange(() => {
-      if (!ctx.sqlite.open) return;
-      try {
-        this.runDueExports();
-      } catch (e) {
-        ctx.logger.error(`[${ctx.instanceName}] scheduled AppDB export failed`, e);
-      }
+    // The every-15-minutes export is a scheduler job per datastore, due at the next slot boundary.
+    ctx.jobs.register<{ datastoreId: string }, void>('appdb.export', {
+      apply: ({ datastoreId }, job) => this.runScheduledExport(datastoreId, job.due),
     });
   }
 
-  /** Stops following the instance clock (the instance is closing or being reset). */
-  close(): void {
-    this.stopListening();
-  }
+  /** Nothing to release: the scheduled export lives in the scheduler's jobs table. */
+  close(): void {}
 
   // ------------------------------------------------------------------ collections
 
@@ -513,27 +504,40 @@ export class AppDbStore {
     })();
   }
 
-  /** Runs the every-15-minutes export when the instance clock has entered a new slot since the last run. */
-  runDueExports(): void {
-    const now = this.ctx.clock.nowMs();
-    if (this.nextExportCheck !== undefined && now < this.nextExportCheck) return;
-    const all = this.ctx.orm.select().from(appdbDatastores).all();
-    this.nextExportCheck = all.length ? (Math.floor(Math.min(now, ...all.map((d) => d.lastScheduledExport)) / EXPORT_EVERY_MS) + 1) * EXPORT_EVERY_MS : undefined;
-    for (const ds of all) {
-      if (Math.floor(now / EXPORT_EVERY_MS) <= Math.floor(ds.lastScheduledExport / EXPORT_EVERY_MS)) continue;
-      this.ctx.orm.update(appdbDatastores).set({ lastScheduledExport: now }).where(eq(appdbDatastores.id, ds.id)).run();
-      this.nextExportCheck = (Math.floor(now / EXPORT_EVERY_MS) + 1) * EXPORT_EVERY_MS;
-      const due = this.ctx.orm
-        .select()
-        .from(appdbCollections)
-        .where(eq(appdbCollections.datastoreId, ds.id))
-        .all()
-        .filter((c) => c.syncEnabled && c.syncRequired);
-      for (const c of due) {
-        const r = this.exportCollection(c, true);
-        if (r.error) this.ctx.logger.warn(`[${this.ctx.instanceName}] AppDB export of '${c.name}' failed: ${r.error}`);
-      }
+  /**
+   * Plans the scheduled export of each datastore at the next 15-minute slot of the instance clock (fixtures
+   * call it once; each run then plans the next slot).
+   */
+  planExports(): void {
+    for (const ds of this.ctx.orm.select().from(appdbDatastores).all()) this.planExport(ds.id, ds.lastScheduledExport);
+  }
+
+  private planExport(datastoreId: string, after: number): void {
+    const key = `appdb:export:${datastoreId}`;
+    if (this.ctx.jobs.pending(key)) return;
+    this.ctx.jobs.enqueue('appdb.export', { datastoreId }, { due: (Math.floor(after / EXPORT_EVERY_MS) + 1) * EXPORT_EVERY_MS, key });
+  }
+
+  /**
+   * One scheduled export (the clock reads the slot's start): the datastore's changed synced collections
+   * export, then the next slot is planned. Missed slots after a clock jump collapse into one run, since
+   * every run exports the collections' current documents.
+   */
+  private runScheduledExport(datastoreId: string, due: number): void {
+    const ds = this.ctx.orm.select().from(appdbDatastores).where(eq(appdbDatastores.id, datastoreId)).get();
+    if (!ds) return;
+    this.ctx.orm.update(appdbDatastores).set({ lastScheduledExport: due }).where(eq(appdbDatastores.id, ds.id)).run();
+    const changed = this.ctx.orm
+      .select()
+      .from(appdbCollections)
+      .where(eq(appdbCollections.datastoreId, ds.id))
+      .all()
+      .filter((c) => c.syncEnabled && c.syncRequired);
+    for (const c of changed) {
+      const r = this.exportCollection(c, true);
+      if (r.error) this.ctx.logger.warn(`[${this.ctx.instanceName}] AppDB export of '${c.name}' failed: ${r.error}`);
     }
+    this.planExport(ds.id, Math.max(due, this.ctx.clock.present()));
   }
 
   private exportCollection(c: CollectionRow, tolerant: boolean): ExportResult {
@@ -655,7 +659,7 @@ export class AppDbStore {
     const now = this.ctx.clock.nowMs();
     const row = { id: this.ctx.ids.uuid(), name: `${this.ctx.instanceName} AppDB`, createdOn: now, lastScheduledExport: now, exportStartedAt: null };
     this.ctx.orm.insert(appdbDatastores).values(row).run();
-    this.nextExportCheck = undefined;
+    this.planExport(row.id, now);
     return row;
   }
 
