@@ -37,17 +37,21 @@ export function sourceBundle(): Promise<string> {
     mkdirSync(dir, { recursive: true });
     const out = join(dir, 'cli.mjs');
     const tmp = join(dir, `cli.${process.pid}.mjs`);
-    await build({
-      entryPoints: [join(root, 'src', 'main.ts')],
-      outfile: tmp,
+    const options = {
       bundle: true,
-      platform: 'node',
-      format: 'esm',
+      platform: 'node' as const,
+      format: 'esm' as const,
       target: 'node20',
       external: ['better-sqlite3'],
       banner: { js: "import { createRequire as __domoCreateRequire } from 'node:module'; const require = __domoCreateRequire(import.meta.url);" },
-      logLevel: 'warning',
-    });
+      logLevel: 'warning' as const,
+    };
+    // the query worker beside the CLI, where the CLI bundle looks for it (as dist/ has it)
+    const worker = join(dir, 'query-worker.mjs');
+    const workerTmp = join(dir, `query-worker.${process.pid}.mjs`);
+    await build({ ...options, entryPoints: [join(root, 'src', 'engines', 'sql', 'query-worker.ts')], outfile: workerTmp });
+    renameSync(workerTmp, worker);
+    await build({ ...options, entryPoints: [join(root, 'src', 'main.ts')], outfile: tmp });
     renameSync(tmp, out);
     return out;
   })();
