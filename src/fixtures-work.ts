@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { readFixture, type SeedContext } from './fixtures.js';
-import type { ActivityInput } from './state/activity.js';
+import type { ActivitySeed } from './state/activity.js';
 import type { PackageSeed } from './state/code-engine.js';
 import type { QueueSeed, TaskSeed } from './state/task-center.js';
 import type { WorkflowModelSeed } from './state/workflows.js';
@@ -13,7 +13,7 @@ export function seedWork({ dir, stores, full }: SeedContext): void {
   if (tc) stores.taskCenter.seed(tc.queues, tc.tasks);
   stores.workflows.seed(readFixture<WorkflowModelSeed[]>(dir, 'work/workflows.json') ?? []);
   stores.codeEngine.seed(codeEnginePackages(dir));
-  for (const e of readFixture<Array<ActivityInput & { time: number }>>(dir, 'work/activity.json') ?? []) stores.activity.record(e);
+  stores.activity.seed(readFixture<ActivitySeed[]>(dir, 'work/activity.json') ?? []);
 }
 
 type PackageFixture = Omit<PackageSeed, 'versions'> & { versions: Array<Omit<PackageSeed['versions'][number], 'code'> & { codeFile: string }> };

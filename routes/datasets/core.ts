@@ -103,7 +103,7 @@ export function datasetCoreRoutes() {
   });
 
   r.get(`${v3}/:datasetId`, valid('param', datasetParam), valid('query', metadataQuery), (c) =>
-    c.json(c.var.instance.stores.datasets.get(c.req.valid('param').datasetId, actorOf(c))),
+    c.json(c.var.instance.stores.datasets.open(c.req.valid('param').datasetId, actorOf(c))),
   );
 
   r.delete(`${v3}/:datasetId`, valid('param', datasetParam), (c) => {

@@ -45,19 +45,21 @@ export class AccountsStore {
     this.ctx.access.require(actor, 'account.create');
     const id = this.ctx.ids.numeric();
     const now = this.ctx.clock.nowMs();
-    this.ctx.orm
-      .insert(accounts)
-      .values({
-        id,
-        displayName: input.displayName,
-        accountType: input.accountType,
-        dataProviderType: input.dataProviderType ?? input.accountType.toLowerCase(),
-        status: 'Active',
-        ownerId: actor.userId,
-        created: now,
-        modified: now,
-      })
-      .run();
+    this.ctx.audit.write(actor, { action: 'CREATED', type: 'ACCOUNT', id, name: input.displayName }, () =>
+      this.ctx.orm
+        .insert(accounts)
+        .values({
+          id,
+          displayName: input.displayName,
+          accountType: input.accountType,
+          dataProviderType: input.dataProviderType ?? input.accountType.toLowerCase(),
+          status: 'Active',
+          ownerId: actor.userId,
+          created: now,
+          modified: now,
+        })
+        .run(),
+    );
     return this.find(id)!;
   }
 

@@ -334,7 +334,7 @@ export class AlertsStore {
   delete(id: number, actor: AlertActor): void {
     const a = this.row(id);
     this.ctx.access.require(actor, 'alert.update', this.resource(a));
-    this.ctx.orm.delete(alerts).where(eq(alerts.id, id)).run();
+    this.ctx.audit.write(actor, { action: 'DELETED', type: 'ALERT', id, name: a.name }, () => this.ctx.orm.delete(alerts).where(eq(alerts.id, id)).run());
   }
 
   /** Checks a subscriber exists: a group for GROUP, a user for every other type. */
@@ -357,22 +357,26 @@ export class AlertsStore {
     const a = this.row(id);
     this.checkSubscriber(subscriberId, type);
     this.checkManage(a, subscriberId, type, actor);
-    this.ctx.orm
-      .insert(alertSubscriptions)
-      .values({ alertId: id, subscriberId, type, created: this.ctx.clock.nowMs() })
-      .onConflictDoNothing()
-      .run();
+    this.ctx.audit.write(actor, { action: 'SUBSCRIBED', type: 'ALERT', id, name: a.name, detail: ` (${type} ${subscriberId})` }, () =>
+      this.ctx.orm
+        .insert(alertSubscriptions)
+        .values({ alertId: id, subscriberId, type, created: this.ctx.clock.nowMs() })
+        .onConflictDoNothing()
+        .run(),
+    );
     return { alertId: id, subscriberId, type, subscribed: true };
   }
 
   unsubscribe(id: number, subscriberId: number, type: SubscriptionType, actor: AlertActor): Record<string, unknown> {
     const a = this.row(id);
     this.checkManage(a, subscriberId, type, actor);
-    const res = this.ctx.orm
-      .delete(alertSubscriptions)
-      .where(and(eq(alertSubscriptions.alertId, id), eq(alertSubscriptions.subscriberId, subscriberId), eq(alertSubscriptions.type, type)))
-      .run();
-    if (res.changes === 0) throw notFound(`${type} ${subscriberId} is not subscribed to alert ${id}`);
+    this.ctx.audit.write(actor, { action: 'UNSUBSCRIBED', type: 'ALERT', id, name: a.name, detail: ` (${type} ${subscriberId})` }, () => {
+      const res = this.ctx.orm
+        .delete(alertSubscriptions)
+        .where(and(eq(alertSubscriptions.alertId, id), eq(alertSubscriptions.subscriberId, subscriberId), eq(alertSubscriptions.type, type)))
+        .run();
+      if (res.changes === 0) throw notFound(`${type} ${subscriberId} is not subscribed to alert ${id}`);
+    });
     return { alertId: id, subscriberId, type, subscribed: false };
   }
 
@@ -405,6 +409,7 @@ export class AlertsStore {
           if (u) notify.push({ userId, email: u.email, via: r });
         }
       }
+      this.ctx.audit.record(actor, { action: 'SHARED', type: 'ALERT', id, name: a.name, detail: ` with ${recipients.map((r) => `${r.type} ${r.subscriberId}`).join(', ')}` });
     })();
     return { alert: { id: a.id, name: a.name }, notify };
   }

@@ -39,6 +39,7 @@ import type { Action } from '../access/actions.js';
 import type { Principal } from '../access/principal.js';
 import type { Resource } from '../access/resources.js';
 import { parseClientJson } from '../http/validate.js';
+import type { AuditEntry } from './activity.js';
 import type { StoreContext } from './context.js';
 
 /** Who is calling: the request's principal. */
@@ -219,6 +220,7 @@ export class AppDbStore {
           updatedBy: actor.userId,
         })
         .run();
+      this.ctx.audit.record(actor, { action: 'CREATED', type: 'MAGNUM_COLLECTION', id, name: input.name });
       return this.collectionView(this.collection(id));
     })();
   }
@@ -246,6 +248,7 @@ export class AppDbStore {
       if (patch.exportable !== undefined) set.exportable = patch.exportable;
       if (patch.filters !== undefined) set.filtersJson = patch.filters && patch.filters.length ? JSON.stringify(patch.filters) : null;
       this.ctx.orm.update(appdbCollections).set(set).where(eq(appdbCollections.key, c.key)).run();
+      this.ctx.audit.record(actor, { action: 'UPDATED', type: 'MAGNUM_COLLECTION', id: c.id, name: set.name ?? c.name });
       return this.collectionView(this.collection(c.id));
     })();
   }
@@ -260,6 +263,7 @@ export class AppDbStore {
         this.indexNames?.delete(name);
       }
       this.ctx.orm.delete(appdbCollections).where(eq(appdbCollections.key, c.key)).run();
+      this.ctx.audit.record(actor, { action: 'DELETED', type: 'MAGNUM_COLLECTION', id: c.id, name: c.name });
     })();
     this.arrayCache.delete(c.key);
     this.statements.clear();
@@ -286,6 +290,7 @@ export class AppDbStore {
         .onConflictDoUpdate({ target: [appdbPermissions.collectionKey, appdbPermissions.entityType, appdbPermissions.entityId], set: { permissions: list } })
         .run();
       this.touchCollection(c, actor, { permissionsSet: true });
+      this.ctx.audit.record(actor, { action: 'SHARED', type: 'MAGNUM_COLLECTION', id: c.id, name: c.name, detail: ` (${entityType} ${entityId}: ${list || 'none'})` });
     })();
   }
 
@@ -295,11 +300,13 @@ export class AppDbStore {
     this.require(c, actor, 'share');
     const current = this.permissionRows(c.key).find((r) => r.entityType === entityType && r.entityId === entityId);
     if (current) this.ctx.access.requireWithin(actor, 'collection.share', this.resource(c), current.permissions.split(','));
-    const res = this.ctx.sqlite
-      .prepare(`DELETE FROM appdb_permissions WHERE collection_key = ? AND entity_type = ? AND entity_id = ?`)
-      .run(c.key, entityType, entityId);
-    if (res.changes === 0) throw notFound(`${entityType} ${entityId} has no permissions on collection '${c.name}'`);
-    this.touchCollection(c, actor, {});
+    this.ctx.audit.write(actor, { action: 'UNSHARED', type: 'MAGNUM_COLLECTION', id: c.id, name: c.name, detail: ` for ${entityType} ${entityId}` }, () => {
+      const res = this.ctx.sqlite
+        .prepare(`DELETE FROM appdb_permissions WHERE collection_key = ? AND entity_type = ? AND entity_id = ?`)
+        .run(c.key, entityType, entityId);
+      if (res.changes === 0) throw notFound(`${entityType} ${entityId} has no permissions on collection '${c.name}'`);
+      this.touchCollection(c, actor, {});
+    });
   }
 
   // ------------------------------------------------------------------ documents
@@ -321,7 +328,7 @@ export class AppDbStore {
   createDocument(actor: AppDbActor, ref: string, content: Content): DocumentJson {
     const c = this.collection(ref);
     this.require(c, actor, 'create_content');
-    const id = this.ctx.sqlite.transaction(() => this.insertDocs(c, actor, [{ content }])[0])();
+    const id = this.ctx.audit.write(actor, (docId) => this.documentsEntry(c, ` (created document ${docId})`), () => this.insertDocs(c, actor, [{ content }])[0]);
     return this.documentJson(c, id);
   }
 
@@ -331,6 +338,7 @@ export class AppDbStore {
     this.ctx.sqlite.transaction(() => {
       if (!this.visibleIds(c, actor, 'UPDATE', [id]).has(id)) throw notFound(`Document ${id} not found in collection '${c.name}'`);
       this.writeContent(c, actor, [{ id, content }]);
+      this.ctx.audit.record(actor, this.documentsEntry(c, ` (replaced document ${id})`));
     })();
     return this.documentJson(c, id);
   }
@@ -341,13 +349,15 @@ export class AppDbStore {
     this.ctx.sqlite.transaction(() => {
       if (!this.visibleIds(c, actor, 'DELETE', [id]).has(id)) throw notFound(`Document ${id} not found in collection '${c.name}'`);
       this.removeDocs(c, [id]);
+      this.ctx.audit.record(actor, this.documentsEntry(c, ` (deleted document ${id})`));
     })();
   }
 
   bulkCreate(actor: AppDbActor, ref: string, items: Array<{ content: Content }>): { Created: number } {
     const c = this.collection(ref);
     this.require(c, actor, 'create_content');
-    const ids = this.ctx.sqlite.transaction(() => this.insertDocs(c, actor, items))();
+    // one entry for the whole bulk (with its count), not one per document
+    const ids = this.ctx.audit.write(actor, (created) => this.documentsEntry(c, ` (created ${created.length} documents)`), () => this.insertDocs(c, actor, items));
     return { Created: ids.length };
   }
 
@@ -382,6 +392,7 @@ export class AppDbStore {
       this.insertDocs(c, actor, creates);
       const allowed = updates.filter((u) => visible.has(u.id) || (seen.has(u.id) && !known.has(u.id)));
       this.writeContent(c, actor, allowed);
+      this.ctx.audit.record(actor, this.documentsEntry(c, ` (updated ${allowed.length} and created ${creates.length} documents)`));
       return { Updated: allowed.length, Created: creates.length };
     })();
   }
@@ -392,6 +403,7 @@ export class AppDbStore {
     return this.ctx.sqlite.transaction(() => {
       const visible = [...this.visibleIds(c, actor, 'DELETE', [...new Set(ids)])];
       this.removeDocs(c, visible);
+      this.ctx.audit.record(actor, this.documentsEntry(c, ` (deleted ${visible.length} documents)`));
       return { Deleted: visible.length };
     })();
   }
@@ -474,6 +486,7 @@ export class AppDbStore {
         if (r.changed) changed.push({ id: d.id as string, content: r.content });
       }
       this.writeContent(c, actor, changed);
+      this.ctx.audit.record(actor, this.documentsEntry(c, ` (updated ${changed.length} documents)`));
       return changed.length;
     })();
   }
@@ -500,7 +513,12 @@ export class AppDbStore {
         .filter((c) => c.syncEnabled && (opts.includeRelatedCollections || c.datastoreId === ds.id));
       const allowed = targets.filter((c) => this.ctx.access.can(actor, 'collection.export', this.resource(c)));
       if (targets.length && !allowed.length) this.ctx.access.require(actor, 'collection.export', this.resource(targets[0]));
-      return { exported: allowed.map((c) => this.exportCollection(c, false)) };
+      const exported = allowed.map((c) => this.exportCollection(c, false));
+      for (const e of exported) {
+        const how = e.error ? `failed: ${e.error}` : `${e.rowCount} rows to DataSet ${e.datasourceId}`;
+        this.ctx.audit.record(actor, { action: 'EXPORTED', type: 'MAGNUM_COLLECTION', id: e.collectionId, name: e.name, detail: ` (${how})` });
+      }
+      return { exported };
     })();
   }
 
@@ -675,6 +693,11 @@ export class AppDbStore {
   private assertNameFree(name: string): void {
     const hit = this.ctx.orm.select({ id: appdbCollections.id }).from(appdbCollections).where(eq(appdbCollections.name, name)).get();
     if (hit) throw conflict(`A collection named '${name}' already exists (id ${hit.id})`);
+  }
+
+  /** The activity-log entry of a document write: documents are not objects of their own there, their collection is. */
+  private documentsEntry(c: CollectionRow, detail: string): AuditEntry {
+    return { action: 'UPDATED', type: 'MAGNUM_COLLECTION', id: c.id, name: c.name, detail };
   }
 
   private touchCollection(c: CollectionRow, actor: AppDbActor, extra: Partial<typeof appdbCollections.$inferInsert>): void {

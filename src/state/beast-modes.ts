@@ -386,16 +386,19 @@ export class BeastModesStore {
       const why = this.problem(patch.expression, this.links(id));
       if (why) throw badRequest(`Invalid Beast Mode expression: ${why}`, [{ path: 'body.expression', message: why }]);
     }
-    this.ctx.orm
-      .update(beastModes)
-      .set({
-        ...(patch.expression !== undefined ? { expression: patch.expression } : {}),
-        ...(patch.locked !== undefined ? { locked: patch.locked } : {}),
-        ...(patch.name !== undefined ? { name: patch.name } : {}),
-        lastModified: this.ctx.clock.nowMs(),
-      })
-      .where(eq(beastModes.id, id))
-      .run();
+    const changed = (['expression', 'locked', 'name'] as const).filter((k) => patch[k] !== undefined).join(', ');
+    this.ctx.audit.write(actor, { action: 'UPDATED', type: 'BEAST_MODE_FORMULA', id, name: patch.name ?? r.name, detail: ` (${changed || 'nothing'})` }, () =>
+      this.ctx.orm
+        .update(beastModes)
+        .set({
+          ...(patch.expression !== undefined ? { expression: patch.expression } : {}),
+          ...(patch.locked !== undefined ? { locked: patch.locked } : {}),
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          lastModified: this.ctx.clock.nowMs(),
+        })
+        .where(eq(beastModes.id, id))
+        .run(),
+    );
     return this.get(id);
   }
 

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { cards } from '../../db/schema/index.js';
 import { renderPdf, renderPng, type ChartSeries } from '../engines/card-render.js';
 import { quoteIdent } from '../engines/sql/types.js';
@@ -71,7 +71,7 @@ export class CardContentStore {
   setDefinition(id: number, definition: unknown, actor: Actor): Record<string, unknown> {
     const card = this.cards.get(id);
     this.ctx.access.require(actor, 'card.update', this.resource(card, actor));
-    this.cards.setDefinition(id, definition);
+    this.ctx.audit.write(actor, { action: 'UPDATED', type: 'CARD', id, name: card.title, detail: ' (definition)' }, () => this.cards.setDefinition(id, definition));
     return this.definition(id, actor);
   }
 
@@ -79,15 +79,18 @@ export class CardContentStore {
   updateText(id: number, patch: { title?: string; description?: string }, actor: Actor): void {
     const card = this.cards.get(id);
     this.ctx.access.require(actor, 'card.update', this.resource(card, actor));
-    this.ctx.orm
-      .update(cards)
-      .set({
-        ...(patch.title !== undefined ? { title: patch.title } : {}),
-        ...(patch.description !== undefined ? { description: patch.description } : {}),
-        modified: this.ctx.clock.nowMs(),
-      })
-      .where(eq(cards.id, id))
-      .run();
+    const changed = [patch.title !== undefined && 'title', patch.description !== undefined && 'description'].filter(Boolean).join(', ');
+    this.ctx.audit.write(actor, { action: 'UPDATED', type: 'CARD', id, name: patch.title ?? card.title, detail: ` (${changed})` }, () =>
+      this.ctx.orm
+        .update(cards)
+        .set({
+          ...(patch.title !== undefined ? { title: patch.title } : {}),
+          ...(patch.description !== undefined ? { description: patch.description } : {}),
+          modified: this.ctx.clock.nowMs(),
+        })
+        .where(eq(cards.id, id))
+        .run(),
+    );
   }
 
   /**
@@ -138,6 +141,14 @@ export class CardContentStore {
     }
   }
 
+  /** A render is a card view (Domo's "Card Views"): it is logged, and counts in the card's and its dataset's view counts. */
+  private viewed(card: { id: number; title: string }, actor: Actor): void {
+    this.ctx.sqlite.transaction(() => {
+      this.ctx.orm.update(cards).set({ viewCount: sql`${cards.viewCount} + 1` }).where(eq(cards.id, card.id)).run();
+      this.ctx.audit.viewed(actor, { type: 'CARD', id: card.id, name: card.title });
+    })();
+  }
+
   /**
    * Renders the requested parts. Image parts (image, graph, summaryImage: PNG; imagePDF: PDF) go into
    * `data` as base64, in the order asked; every other part is a key of its own (data and table give the
@@ -152,6 +163,7 @@ export class CardContentStore {
     }
     const card = this.cards.get(id);
     const { series, datasetId, datasetName, total, pdpEnabled } = await this.summary(id, actor, overrides);
+    this.viewed(card, actor);
     const queryResult = {
       columns: [series.labelColumn, series.valueColumn],
       rows: series.rows.map((r) => [r.label, r.value]),

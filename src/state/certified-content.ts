@@ -18,14 +18,15 @@ export interface CertificationSeed {
 export class CertifiedContentStore {
   constructor(private readonly ctx: StoreContext) {}
 
-  /** 404 unless the entity exists. */
-  private checkEntity(type: CertifiableType, id: string): void {
-    let found = false;
-    if (type === 'DATA_SOURCE') found = !!this.ctx.orm.select({ id: datasets.id }).from(datasets).where(eq(datasets.id, id)).get();
-    else if (!/^\d+$/.test(id)) found = false;
-    else if (type === 'CARD') found = !!this.ctx.orm.select({ id: cards.id }).from(cards).where(eq(cards.id, Number(id))).get();
-    else found = !!this.ctx.orm.select({ id: pages.id }).from(pages).where(eq(pages.id, Number(id))).get();
+  /** 404 unless the entity exists; its name. */
+  private checkEntity(type: CertifiableType, id: string): string {
+    let found: { name: string } | undefined;
+    if (type === 'DATA_SOURCE') found = this.ctx.orm.select({ name: datasets.name }).from(datasets).where(eq(datasets.id, id)).get();
+    else if (!/^\d+$/.test(id)) found = undefined;
+    else if (type === 'CARD') found = this.ctx.orm.select({ name: cards.title }).from(cards).where(eq(cards.id, Number(id))).get();
+    else found = this.ctx.orm.select({ name: pages.title }).from(pages).where(eq(pages.id, Number(id))).get();
     if (!found) throw notFound(`${type === 'DATA_SOURCE' ? 'DataSet' : type === 'CARD' ? 'Card' : 'Page'} ${id} not found`);
+    return found.name;
   }
 
   static parseType(raw: string): CertifiableType {
@@ -77,24 +78,28 @@ export class CertifiedContentStore {
 
   /** Idempotent: certifying certified content keeps its first certification. */
   certify(type: CertifiableType, id: string, actor: Principal) {
-    this.checkEntity(type, id);
+    const name = this.checkEntity(type, id);
     this.checkAdmin(actor);
-    this.ctx.orm
-      .insert(certifications)
-      .values({ entityType: type, entityId: id, state: 'ACTIVE', certifiedBy: actor.userId, updated: this.ctx.clock.nowMs() })
-      .onConflictDoNothing()
-      .run();
+    this.ctx.audit.write(actor, { action: 'CERTIFIED', type, id, name }, () =>
+      this.ctx.orm
+        .insert(certifications)
+        .values({ entityType: type, entityId: id, state: 'ACTIVE', certifiedBy: actor.userId, updated: this.ctx.clock.nowMs() })
+        .onConflictDoNothing()
+        .run(),
+    );
     return this.state(type, id);
   }
 
   /** Idempotent: removing a certification that is not there is a success too. */
   remove(type: CertifiableType, id: string, actor: Principal): void {
-    this.checkEntity(type, id);
+    const name = this.checkEntity(type, id);
     this.checkAdmin(actor);
-    this.ctx.orm
-      .delete(certifications)
-      .where(and(eq(certifications.entityType, type), eq(certifications.entityId, id)))
-      .run();
+    this.ctx.audit.write(actor, { action: 'UNCERTIFIED', type, id, name }, () =>
+      this.ctx.orm
+        .delete(certifications)
+        .where(and(eq(certifications.entityType, type), eq(certifications.entityId, id)))
+        .run(),
+    );
   }
 
   seed(list: CertificationSeed[]): void {

@@ -12,7 +12,6 @@ import {
   type HostFunctions,
 } from '../engines/code-engine/index.js';
 import { badRequest, conflict, notFound, notImplemented, type ErrorDetail } from '../http/errors.js';
-import type { ActivityStore } from './activity.js';
 import type { Resource } from '../access/resources.js';
 import type { StoreContext } from './context.js';
 import type { Caller } from './task-center.js';
@@ -107,10 +106,7 @@ interface SavePlan {
  * execution; only the sandbox part is asynchronous, every database write is one synchronous transaction.
  */
 export class CodeEngineStore {
-  constructor(
-    private readonly ctx: StoreContext,
-    private readonly activity: ActivityStore,
-  ) {}
+  constructor(private readonly ctx: StoreContext) {}
 
   // ---- fixtures ----
 
@@ -358,15 +354,7 @@ export class CodeEngineStore {
       this.ctx.orm.insert(codeEngineVersions).values({ packageId, version, ...fields, createdOn: now, createdBy: user.userId }).run();
     }
     const pkg = this.packageRow(packageId);
-    this.activity.record({
-      userId: user.userId,
-      userName: user.displayName,
-      actionType: plan.pkg ? 'UPDATED' : 'CREATED',
-      objectType: 'CODE_ENGINE_PACKAGE',
-      objectId: packageId,
-      objectName: pkg.name,
-      additionalComment: `version ${version}`,
-    });
+    this.ctx.audit.record(user, { action: plan.pkg ? 'UPDATED' : 'CREATED', type: 'CODEENGINE_PACKAGE', id: packageId, name: pkg.name, detail: ` (version ${version})` });
     return this.saveAnswer(pkg, this.versionRow(pkg, version));
   }
 
@@ -404,7 +392,7 @@ export class CodeEngineStore {
           .set({ releasedOn: now, releasedBy: user.userId })
           .where(and(eq(codeEngineVersions.packageId, packageId), eq(codeEngineVersions.version, version)))
           .run();
-        this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'RELEASED', objectType: 'CODE_ENGINE_PACKAGE', objectId: packageId, objectName: pkg.name, additionalComment: `version ${version}` });
+        this.ctx.audit.record(user, { action: 'RELEASED', type: 'CODEENGINE_PACKAGE', id: packageId, name: pkg.name, detail: ` (version ${version})` });
       })();
     }
     return this.versionView(pkg, this.versionRow(pkg, version), { functions: true, code: false });
@@ -486,15 +474,8 @@ export class CodeEngineStore {
             stderr: out.logs.stderr,
           })
           .run();
-        this.activity.record({
-          userId: req.principal.userId,
-          userName: req.principal.displayName,
-          actionType: 'EXECUTED',
-          objectType: 'CODE_ENGINE_FUNCTION',
-          objectId: `${pkg.id}/${ver.version}/${fn.name}`,
-          objectName: `${pkg.name}.${fn.name}`,
-          additionalComment: out.status,
-        });
+        // recorded as whoever it ran as: the caller, an app's user, or a workflow's starter (its step ran it)
+        this.ctx.audit.record(req.principal, { action: 'EXECUTED', type: 'CODEENGINE_PACKAGE', id: pkg.id, name: pkg.name, detail: ` (function ${fn.name}, version ${ver.version}: ${out.status})` });
       })();
     }
     return {

@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import type { QueryPool } from '../engines/sql/pool.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
+import type { Audit } from './activity.js';
 
 /** What every store is built from: the instance database, its clock and its id generator. */
 export interface StoreContext {
@@ -30,4 +31,6 @@ export interface StoreContext {
   dbFile: string | null;
   /** Runs dataset SQL off the server's thread, with the deadline and the result cap (shared by all instances). */
   queries: QueryPool;
+  /** The activity log's one writer: every write records its entry here, inside its own transaction. */
+  audit: Audit;
 }

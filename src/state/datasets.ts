@@ -163,8 +163,8 @@ export class DatasetsStore {
     const columns = validateColumns(input.columns, 'columns');
     if (!input.name || !input.name.trim()) throw badRequest('A dataset needs a name', [{ path: 'name', message: 'Required' }]);
     this.assertUser(input.ownerId, 'ownerId');
-    const ds = this.ctx.sqlite.transaction(() =>
-      this.createRecord({
+    const ds = this.ctx.sqlite.transaction(() => {
+      const row = this.createRecord({
         id: this.ctx.ids.uuid(),
         name: input.name.trim(),
         description: input.description ?? '',
@@ -173,8 +173,11 @@ export class DatasetsStore {
         transportType: 'API',
         streamId: this.ctx.ids.numeric(),
         columns,
-      }),
-    )();
+      });
+      // a dataset another family creates for its own write (a DataFlow output) is recorded by that write
+      if (by) this.ctx.audit.record(by, { action: 'CREATED', type: 'DATA_SOURCE', id: row.id, name: row.name });
+      return row;
+    })();
     const view = this.view(ds, this.ownerPrincipal(ds));
     return view as { id: string } & Record<string, unknown>;
   }
@@ -316,6 +319,13 @@ export class DatasetsStore {
     return this.view(this.access(id, actor, 'read'), actor);
   }
 
+  /** GET /api/data/v3/datasources/:id: the dataset's details page, which Domo logs as a view. */
+  open(id: string, actor: Actor): Record<string, unknown> {
+    const view = this.get(id, actor);
+    this.ctx.audit.viewed(actor, { type: 'DATA_SOURCE', id, name: view.name as string });
+    return view;
+  }
+
   /** Datasets the actor can see (admins: all), newest first unless sorted otherwise. */
   list(
     opts: { limit: number; offset: number; nameLike?: string; ownerId?: number; sort?: string },
@@ -363,6 +373,7 @@ export class DatasetsStore {
       for (const hook of this.deleteHooks) hook(ds);
       this.ctx.orm.delete(streams).where(eq(streams.datasetId, ds.id)).run();
       this.ctx.orm.delete(datasets).where(eq(datasets.seq, ds.seq)).run();
+      this.ctx.audit.record(actor, { action: 'DELETED', type: 'DATA_SOURCE', id: ds.id, name: ds.name });
     })();
   }
 
@@ -381,7 +392,10 @@ export class DatasetsStore {
     if (patch.name !== undefined) set.name = patch.name;
     if (patch.description !== undefined) set.description = patch.description;
     if (patch.hidden !== undefined) set.hidden = patch.hidden;
-    this.ctx.orm.update(datasets).set(set).where(eq(datasets.seq, ds.seq)).run();
+    const changed = Object.keys(set).filter((k) => k !== 'lastTouched' && k !== 'displayType');
+    this.ctx.audit.write(actor, { action: 'UPDATED', type: 'DATA_SOURCE', id: ds.id, name: set.name ?? ds.name, detail: ` (properties: ${changed.join(', ') || 'none'})` }, () =>
+      this.ctx.orm.update(datasets).set(set).where(eq(datasets.seq, ds.seq)).run(),
+    );
     return this.view(this.byId(id), actor);
   }
 
@@ -399,7 +413,9 @@ export class DatasetsStore {
   setTags(id: string, tags: string[], actor: Actor): string[] {
     const ds = this.access(id, actor, 'write');
     const clean = [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
-    this.ctx.orm.update(datasets).set({ tags: clean, lastTouched: this.ctx.clock.nowMs() }).where(eq(datasets.seq, ds.seq)).run();
+    this.ctx.audit.write(actor, { action: 'UPDATED', type: 'DATA_SOURCE', id: ds.id, name: ds.name, detail: ` (tags: ${clean.join(', ') || 'none'})` }, () =>
+      this.ctx.orm.update(datasets).set({ tags: clean, lastTouched: this.ctx.clock.nowMs() }).where(eq(datasets.seq, ds.seq)).run(),
+    );
     return clean;
   }
 
@@ -472,6 +488,7 @@ export class DatasetsStore {
         .set({ columns: next, schemaId, viewSig: '', lastTouched: now, lastUpdated: now })
         .where(eq(datasets.seq, ds.seq))
         .run();
+      this.ctx.audit.record(actor, { action: 'UPDATED', type: 'DATA_SOURCE', id: ds.id, name: ds.name, detail: ` (schema ${schemaId}: ${next.length} columns)` });
     })();
     return this.schemaLatest(id, actor);
   }
@@ -529,6 +546,7 @@ export class DatasetsStore {
           .run();
       }
       this.ctx.orm.update(datasets).set({ lastTouched: now }).where(eq(datasets.seq, ds.seq)).run();
+      this.ctx.audit.record(actor, { action: 'SHARED', type: 'DATA_SOURCE', id: ds.id, name: ds.name, detail: ` with ${grants.map((g) => `${g.type} ${g.id} (${g.accessLevel})`).join(', ')}` });
     })();
     return { dataset: ds, granted };
   }
@@ -556,6 +574,7 @@ export class DatasetsStore {
           .run();
       }
       this.ctx.orm.update(datasets).set({ lastTouched: this.ctx.clock.nowMs() }).where(eq(datasets.seq, ds.seq)).run();
+      this.ctx.audit.record(actor, { action: 'UNSHARED', type: 'DATA_SOURCE', id: ds.id, name: ds.name, detail: ` for ${principals.map((p) => `${p.type} ${p.id}`).join(', ')}` });
     })();
   }
 
@@ -675,6 +694,8 @@ export class DatasetsStore {
         .set({ state: 'COMMITTED', committed: this.ctx.clock.nowMs(), dataId })
         .where(eq(datasetUploads.id, uploadId))
         .run();
+      // the upload's one entry: starting it and its parts are staging, invisible until this commit
+      this.ctx.audit.record(actor, { action: 'UPDATED', type: 'DATA_SOURCE', id: ds.id, name: ds.name, detail: ` (upload ${uploadId}: ${action}, ${version.numRows} rows in ${parts.length} parts)` });
       return version;
     })();
     return {
@@ -697,7 +718,9 @@ export class DatasetsStore {
   appendValues(id: string, values: string, delimiter: string, actor: Actor): Record<string, unknown> {
     const ds = this.access(id, actor, 'write');
     const row = parseDelimitedRow(values, delimiter, ds.columns, 'values');
-    const v = this.addVersion(id, [row], { action: 'APPEND', source: 'API', numBytes: Buffer.byteLength(values) });
+    const v = this.ctx.audit.write(actor, { action: 'UPDATED', type: 'DATA_SOURCE', id: ds.id, name: ds.name, detail: ' (appended 1 row)' }, () =>
+      this.addVersion(id, [row], { action: 'APPEND', source: 'API', numBytes: Buffer.byteLength(values) }),
+    );
     return { dataSourceId: ds.id, dataVersionId: v.dataId, rowsAppended: 1, requestedAsOf: v.recorded };
   }
 
@@ -777,7 +800,9 @@ export class DatasetsStore {
       if (!v || v.deleted) throw notFound(`Data version ${d} of DataSet ${id} not found`);
       if (dataIds.indexOf(d) !== i) throw badRequest(`Data version ${d} is listed twice`, [{ path: `body[${i}]`, message: 'Duplicate' }]);
     });
-    this.ctx.sqlite.transaction(() => this.markDeleted(ds, dataIds.map((d) => found.get(d)!)))();
+    this.ctx.audit.write(actor, { action: 'UPDATED', type: 'DATA_SOURCE', id: ds.id, name: ds.name, detail: ` (deleted data versions ${dataIds.join(', ')})` }, () =>
+      this.markDeleted(ds, dataIds.map((d) => found.get(d)!)),
+    );
   }
 
   /** POST /api/dataprocessing/v2/dataflows/data-version-hydrate: stored versions of a dataset. */
@@ -890,7 +915,7 @@ export class DatasetsStore {
     const ds = this.access(id, actor, 'write');
     this.assertPartition(ds, tag);
     const vs = this.versions(ds.seq).filter((v) => v.tag === tag && !v.deleted);
-    this.ctx.sqlite.transaction(() => this.markDeleted(ds, vs))();
+    this.ctx.audit.write(actor, { action: 'UPDATED', type: 'DATA_SOURCE', id: ds.id, name: ds.name, detail: ` (deleted the data of partition '${tag}')` }, () => this.markDeleted(ds, vs));
     return { dataSourceId: ds.id, partitionId: tag, deletedDataVersionIds: vs.map((v) => v.dataId) };
   }
 
@@ -902,6 +927,7 @@ export class DatasetsStore {
     this.ctx.sqlite.transaction(() => {
       this.markDeleted(ds, vs);
       this.ctx.orm.delete(datasetPartitions).where(and(eq(datasetPartitions.datasetSeq, ds.seq), eq(datasetPartitions.tag, tag))).run();
+      this.ctx.audit.record(actor, { action: 'UPDATED', type: 'DATA_SOURCE', id: ds.id, name: ds.name, detail: ` (deleted partition '${tag}')` });
     })();
     return { dataSourceId: ds.id, partitionId: tag, deleted: true };
   }
@@ -942,6 +968,7 @@ export class DatasetsStore {
       // the index job: PENDING now, IN_PROGRESS and SUCCESS on the scheduler (the versions become visible then)
       this.ctx.orm.update(datasetIndexes).set({ statuses: [{ status: 'PENDING', timestamp: now }] }).where(eq(datasetIndexes.id, row.id)).run();
       for (const stage of defaultStages.slice(1)) this.ctx.jobs.enqueue('dataset.index', { indexId: row.id, status: stage.state }, { due: now + stage.at });
+      this.ctx.audit.record(actor, { action: 'UPDATED', type: 'DATA_SOURCE', id: ds.id, name: ds.name, detail: ` (index ${row.id} requested for ${targets.length} data versions)` });
       return this.ctx.orm.select().from(datasetIndexes).where(eq(datasetIndexes.id, row.id)).get()!;
     })();
     return this.indexView(ds, idx);
@@ -1351,8 +1378,8 @@ export class DatasetsStore {
     return this.ctx.orm.select({ e: users.emailAddress }).from(users).where(inArray(users.id, members)).orderBy(asc(users.id)).all().map((r) => r.e);
   }
 
-  /** The dataset's owner as a principal (views answered to the creator, internal writes). */
-  private ownerPrincipal(ds: DatasetRow): Principal {
+  /** The dataset's owner as a principal (views answered to the creator, internal writes, scheduled runs). */
+  ownerPrincipal(ds: DatasetRow): Principal {
     const u = this.ctx.orm.select({ id: users.id, roleId: users.roleId, displayName: users.displayName }).from(users).where(eq(users.id, ds.ownerId)).get();
     return this.ctx.access.principal(u ?? { id: ds.ownerId, roleId: 0, displayName: '' }, 'system');
   }

@@ -100,28 +100,32 @@ export class ExportsStore {
     const exportId = this.ctx.ids.uuid();
     const rowCount = out.rowCount;
     this.rows.moveCsv(out, file);
-    const row = this.ctx.orm
-      .insert(datasetExports)
-      .values({
-        exportId,
-        datasetId,
-        bucket: input.bucket,
-        path: key,
-        region: input.region,
-        includeBom: input.includeBOM,
-        columns,
-        requestSig,
-        dataSig: src.dataSignature,
-        rowCount,
-        filePath: file,
-        createdBy: actor.userId,
-        started: now,
-        finishes: now + exportStages[exportStages.length - 1].at,
-        status: 'none',
-      })
-      .returning()
-      .get();
-    for (const stage of exportStages.slice(1)) this.ctx.jobs.enqueue('export.stage', { exportId: row.exportId, status: stage.state }, { due: now + stage.at });
+    const entry = { action: 'EXPORTED', type: 'DATA_SOURCE', id: datasetId, name: src.dataset.name, detail: ` to s3://${input.bucket}/${key} (${rowCount} rows)` } as const;
+    const row = this.ctx.audit.write(actor, entry, () => {
+      const r = this.ctx.orm
+        .insert(datasetExports)
+        .values({
+          exportId,
+          datasetId,
+          bucket: input.bucket,
+          path: key,
+          region: input.region,
+          includeBom: input.includeBOM,
+          columns,
+          requestSig,
+          dataSig: src.dataSignature,
+          rowCount,
+          filePath: file,
+          createdBy: actor.userId,
+          started: now,
+          finishes: now + exportStages[exportStages.length - 1].at,
+          status: 'none',
+        })
+        .returning()
+        .get();
+      for (const stage of exportStages.slice(1)) this.ctx.jobs.enqueue('export.stage', { exportId: r.exportId, status: stage.state }, { due: now + stage.at });
+      return r;
+    });
     return { created: true, export: this.view(row) };
   }
 

@@ -7,6 +7,7 @@ import type { Principal } from '../access/principal.js';
 import type { Resource } from '../access/resources.js';
 import { clearStaging, promoteSync, removeBlobSync, stageBytesSync, type StagedBlob } from '../engines/blobs.js';
 import { badRequest, forbidden, notFound, type ErrorDetail } from '../http/errors.js';
+import type { AuditEntry } from './activity.js';
 import type { StoreContext } from './context.js';
 
 /** Who is asking: the request's principal. */
@@ -332,24 +333,30 @@ export class FilesStore {
         .values({ id, name: input.name, description: input.description ?? '', responsibleUserId: caller.userId, publicAccess: input.publicAccess, created: now })
         .run();
       this.ctx.orm.insert(dataFilePermissions).values({ dataFileId: id, entityType: 'USER', entityId: String(caller.userId), grant: OWNER_GRANT, pass: 'NONE', position: 0 }).run();
-      this.insertRevision(id, { ...input.upload, uploadTimeMillis: this.uploadMillis(input.upload) }, caller.userId);
+      const rev = this.insertRevision(id, { ...input.upload, uploadTimeMillis: this.uploadMillis(input.upload) }, caller.userId);
+      this.ctx.audit.record(caller, { action: 'CREATED', type: 'FILE', id, name: input.name, detail: ` (version ${rev}, ${input.upload.size} bytes)` });
       return id;
     });
   }
 
   /** A new current revision. Returns its id. */
   addRevision(id: number, upload: UploadedBytes, caller: Caller): number {
-    this.require(id, caller, 'WRITE');
-    return this.blobs.commit(upload, () => this.insertRevision(id, { ...upload, uploadTimeMillis: this.uploadMillis(upload) }, caller.userId));
+    const f = this.require(id, caller, 'WRITE');
+    return this.blobs.commit(upload, () => {
+      const rev = this.insertRevision(id, { ...upload, uploadTimeMillis: this.uploadMillis(upload) }, caller.userId);
+      this.ctx.audit.record(caller, { action: 'UPDATED', type: 'FILE', id, name: f.name, detail: ` (uploaded version ${rev}, ${upload.size} bytes)` });
+      return rev;
+    });
   }
 
   /** The source's current revision becomes a new current revision of the target (same bytes). */
   copy(sourceId: number, targetId: number, caller: Caller): number {
     const src = this.require(sourceId, caller, 'READ');
-    this.require(targetId, caller, 'WRITE');
+    const target = this.require(targetId, caller, 'WRITE');
     if (src.currentRevisionId === null) throw notFound(`Data file ${sourceId} has no current revision to copy`);
     const r = this.revisionRow(sourceId, src.currentRevisionId);
-    return this.ctx.sqlite.transaction(() => this.insertRevision(targetId, { sha256: r.blobSha256, contentType: r.contentType, fileName: r.fileName, uploadTimeMillis: 0 }, caller.userId))();
+    const entry = (rev: number): AuditEntry => ({ action: 'UPDATED', type: 'FILE', id: targetId, name: target.name, detail: ` (version ${rev} copied from file ${sourceId})` });
+    return this.ctx.audit.write(caller, entry, () => this.insertRevision(targetId, { sha256: r.blobSha256, contentType: r.contentType, fileName: r.fileName, uploadTimeMillis: 0 }, caller.userId));
   }
 
   /** A new file holding a copy of the current revision (a new file: file.create); the caller owns it; name, description and public are kept. */
@@ -366,17 +373,19 @@ export class FilesStore {
         .run();
       this.ctx.orm.insert(dataFilePermissions).values({ dataFileId: newId, entityType: 'USER', entityId: String(caller.userId), grant: OWNER_GRANT, pass: 'NONE', position: 0 }).run();
       this.insertRevision(newId, { sha256: r.blobSha256, contentType: r.contentType, fileName: r.fileName, uploadTimeMillis: 0 }, caller.userId);
+      this.ctx.audit.record(caller, { action: 'CREATED', type: 'FILE', id: newId, name: src.name, detail: ` (a duplicate of file ${id})` });
     })();
     return this.view(this.row(newId), []);
   }
 
   /** Deletes the file, its revisions and permissions; bytes nothing else refers to go too. */
   remove(id: number, caller: Caller): void {
-    this.require(id, caller, 'DELETE');
+    const f = this.require(id, caller, 'DELETE');
     const shas = this.revisionRows(id).map((r) => r.blobSha256);
     this.ctx.sqlite.transaction(() => {
       this.ctx.orm.delete(dataFiles).where(eq(dataFiles.id, id)).run();
       this.blobs.collect(shas);
+      this.ctx.audit.record(caller, { action: 'DELETED', type: 'FILE', id, name: f.name });
     })();
   }
 
@@ -401,6 +410,7 @@ export class FilesStore {
         this.ctx.orm.update(dataFiles).set({ currentRevisionId: current }).where(eq(dataFiles.id, id)).run();
       }
       this.blobs.collect([r.blobSha256]);
+      this.ctx.audit.record(caller, { action: 'DELETED', type: 'FILE_REVISION', id: revisionId, name: f.name, detail: fileDeleted ? ` (the only version of file ${id}: the file is deleted)` : ` (of file ${id})` });
       return { dataFileId: id, revisionId, fileDeleted, currentRevisionId: current };
     })();
   }
@@ -410,7 +420,7 @@ export class FilesStore {
    * Every entry must name an existing user or group. Needs SHARE on the file.
    */
   setPermissions(id: number, input: { publicAccess?: boolean; entries?: PermissionEntry[] }, caller: Caller): PermissionsView {
-    this.require(id, caller, 'SHARE');
+    const file = this.require(id, caller, 'SHARE');
     const entries = input.entries;
     if (entries) {
       const details: ErrorDetail[] = [];
@@ -441,6 +451,8 @@ export class FilesStore {
         this.ctx.orm.delete(dataFilePermissions).where(eq(dataFilePermissions.dataFileId, id)).run();
         entries.forEach((e, position) => this.ctx.orm.insert(dataFilePermissions).values({ dataFileId: id, ...e, position }).run());
       }
+      const what = [input.publicAccess !== undefined ? `public: ${input.publicAccess}` : '', entries ? `${entries.length} entries` : ''].filter(Boolean).join(', ');
+      this.ctx.audit.record(caller, { action: 'SHARED', type: 'FILE', id, name: file.name, detail: ` (${what || 'unchanged'})` });
     })();
     const f = this.row(id);
     return { publicAccess: f.publicAccess, entries: this.entries(id) };

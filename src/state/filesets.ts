@@ -361,41 +361,44 @@ export class FileSetsStore {
     const id = this.ctx.ids.uuid();
     const now = this.ctx.clock.nowMs();
     const cc = input.connectorContext ? { connector: input.connectorContext.connector, relativePath: input.connectorContext.relativePath ?? null } : null;
-    this.ctx.orm
-      .insert(filesets)
-      .values({
-        id,
-        name: input.name,
-        description: input.description ?? '',
-        connector: cc?.connector ?? 'DOMO',
-        accountId: input.accountId ?? null,
-        connectorContext: cc ? JSON.stringify(cc) : null,
-        created: now,
-        createdBy: caller.userId,
-        updated: now,
-        updatedBy: caller.userId,
-        owner: caller.userId,
-      })
-      .run();
+    this.ctx.audit.write(caller, { action: 'CREATED', type: 'FILESET', id, name: input.name }, () =>
+      this.ctx.orm
+        .insert(filesets)
+        .values({
+          id,
+          name: input.name,
+          description: input.description ?? '',
+          connector: cc?.connector ?? 'DOMO',
+          accountId: input.accountId ?? null,
+          connectorContext: cc ? JSON.stringify(cc) : null,
+          created: now,
+          createdBy: caller.userId,
+          updated: now,
+          updatedBy: caller.userId,
+          owner: caller.userId,
+        })
+        .run(),
+    );
     return this.get(id, caller);
   }
 
   update(id: string, input: { name?: string; description?: string }, caller: Caller): FileSetView {
-    this.writable(id, caller);
+    const f = this.writable(id, caller);
     const set: Partial<typeof filesets.$inferInsert> = { updated: this.ctx.clock.nowMs(), updatedBy: caller.userId };
     if (input.name !== undefined) set.name = input.name;
     if (input.description !== undefined) set.description = input.description;
-    this.ctx.orm.update(filesets).set(set).where(eq(filesets.id, id)).run();
+    this.ctx.audit.write(caller, { action: 'UPDATED', type: 'FILESET', id, name: set.name ?? f.name }, () => this.ctx.orm.update(filesets).set(set).where(eq(filesets.id, id)).run());
     return this.get(id, caller);
   }
 
   /** Deletes the FileSet with every file in it. */
   remove(id: string, caller: Caller): void {
-    this.writable(id, caller, 'fileset.delete');
+    const f = this.writable(id, caller, 'fileset.delete');
     const shas = this.ctx.orm.select({ sha: filesetFiles.blobSha256 }).from(filesetFiles).where(eq(filesetFiles.filesetId, id)).all().map((r) => r.sha);
     this.ctx.sqlite.transaction(() => {
       this.ctx.orm.delete(filesets).where(eq(filesets.id, id)).run();
       this.blobs.collect(shas);
+      this.ctx.audit.record(caller, { action: 'DELETED', type: 'FILESET', id, name: f.name, detail: ` (${shas.length} files)` });
     })();
   }
 
@@ -464,7 +467,7 @@ export class FileSetsStore {
    * indexed for the relevance query.
    */
   addFile(filesetId: string, input: { directoryPath: string; upload: FilesetUpload }, caller: Caller, baseUrl: string): FileView {
-    this.writable(filesetId, caller);
+    const set = this.writable(filesetId, caller);
     const dir = normalizeFilesetPath(input.directoryPath, 'body.createFileRequest.directoryPath', { allowEmpty: true });
     const fileName = input.upload.fileName;
     if (!fileName) throw badRequest('The file part has no file name (Content-Disposition filename)', [{ path: 'body.file', message: 'Missing filename' }]);
@@ -475,6 +478,7 @@ export class FileSetsStore {
       const clash = this.ctx.orm.select({ id: filesetFiles.id }).from(filesetFiles).where(and(eq(filesetFiles.filesetId, filesetId), eq(filesetFiles.path, path))).get();
       if (clash) throw conflict(`A file already exists at path '${path}' in FileSet ${filesetId} (id ${clash.id}); delete it first`);
       this.insertFile(filesetId, id, path, input.upload, caller.userId, this.ctx.clock.nowMs());
+      this.ctx.audit.record(caller, { action: 'CREATED', type: 'FILESET_FILE', id, name: path, detail: ` in FileSet '${set.name}' (${input.upload.size} bytes)` });
     });
     return this.fileView(this.fileRow(filesetId, id), baseUrl);
   }
@@ -507,27 +511,31 @@ export class FileSetsStore {
   }
 
   deleteFile(filesetId: string, fileId: string, caller: Caller): void {
-    this.writable(filesetId, caller);
+    const set = this.writable(filesetId, caller);
     const f = this.fileRow(filesetId, fileId);
-    this.deleteRows(filesetId, [f], caller.userId);
+    this.deleteRows(set, [f], caller);
   }
 
   /** Deletes the file at `path`, or, when `path` names a directory, every file under it. Returns how many. */
   deleteByPath(filesetId: string, rawPath: string, caller: Caller): number {
-    this.writable(filesetId, caller);
+    const set = this.writable(filesetId, caller);
     const path = normalizeFilesetPath(rawPath, 'query.path');
     const exact = this.ctx.orm.select().from(filesetFiles).where(and(eq(filesetFiles.filesetId, filesetId), eq(filesetFiles.path, path))).all();
     const rows = exact.length ? exact : this.ctx.orm.select().from(filesetFiles).where(and(eq(filesetFiles.filesetId, filesetId), this.under(path))).all();
     if (!rows.length) throw notFound(`No file or directory at path '${path}' in FileSet ${filesetId}`);
-    this.deleteRows(filesetId, rows, caller.userId);
+    this.deleteRows(set, rows, caller, exact.length ? undefined : path);
     return rows.length;
   }
 
-  private deleteRows(filesetId: string, rows: FileRow[], userId: number): void {
+  /** Deletes files (one file, or every file under directory `dir`): one activity-log entry either way. */
+  private deleteRows(set: FileSetRow, rows: FileRow[], caller: Caller, dir?: string): void {
     this.ctx.sqlite.transaction(() => {
       for (const r of rows) this.ctx.orm.delete(filesetFiles).where(eq(filesetFiles.id, r.id)).run();
-      this.touch(filesetId, userId);
+      this.touch(set.id, caller.userId);
       this.blobs.collect(rows.map((r) => r.blobSha256));
+      if (dir === undefined && rows.length === 1) {
+        this.ctx.audit.record(caller, { action: 'DELETED', type: 'FILESET_FILE', id: rows[0].id, name: rows[0].path, detail: ` in FileSet '${set.name}'` });
+      } else this.ctx.audit.record(caller, { action: 'UPDATED', type: 'FILESET', id: set.id, name: set.name, detail: ` (deleted ${rows.length} files under '${dir}')` });
     })();
   }
 

@@ -99,20 +99,22 @@ export class GroupsStore {
     const hit = this.ctx.orm.select({ id: groups.id }).from(groups).where(sql`lower(${groups.name}) = lower(${input.name})`).get();
     if (hit) throw conflict(`A group named '${input.name}' already exists (id ${hit.id})`);
     const id = this.ctx.ids.numeric();
-    this.ctx.orm
-      .insert(groups)
-      .values({
-        id,
-        name: input.name,
-        description: input.description ?? '',
-        type: input.type,
-        guid: this.ctx.ids.uuid(),
-        creatorId,
-        created: this.ctx.clock.nowMs(),
-      })
-      .run();
-    this.ctx.orm.insert(groupOwners).values({ groupId: id, userId: creatorId }).run();
-    return this.get(id);
+    return this.ctx.audit.write(p, { action: 'CREATED', type: 'GROUP', id, name: input.name }, () => {
+      this.ctx.orm
+        .insert(groups)
+        .values({
+          id,
+          name: input.name,
+          description: input.description ?? '',
+          type: input.type,
+          guid: this.ctx.ids.uuid(),
+          creatorId,
+          created: this.ctx.clock.nowMs(),
+        })
+        .run();
+      this.ctx.orm.insert(groupOwners).values({ groupId: id, userId: creatorId }).run();
+      return this.get(id);
+    });
   }
 
   addUser(p: Principal, groupId: number, userId: number): void {
@@ -134,8 +136,10 @@ export class GroupsStore {
    * every change is made in one transaction.
    */
   changeMembers(p: Principal, changes: Array<{ groupId: number; add: number[]; remove: number[] }>): void {
+    const names = new Map<number, string>();
     for (const ch of changes) {
       const group = this.resource(ch.groupId);
+      names.set(ch.groupId, group.name ?? '');
       for (const u of [...ch.add, ...ch.remove]) {
         this.assertUser(u);
         this.ctx.access.requireMembership(p, group, u);
@@ -151,6 +155,7 @@ export class GroupsStore {
             .where(sql`${groupMembers.groupId} = ${ch.groupId} and ${inArray(groupMembers.userId, ch.remove)}`)
             .run();
         }
+        this.ctx.audit.record(p, { action: 'UPDATED', type: 'GROUP', id: ch.groupId, name: names.get(ch.groupId), detail: memberDetail(ch) });
       }
     })();
     this.ctx.access.invalidate();
@@ -184,4 +189,12 @@ export class GroupsStore {
       throw notFound(`User ${userId} not found`);
     }
   }
+}
+
+/** " (added 2 members, removed 1)": what a membership change did, for its activity-log entry. */
+function memberDetail(ch: { add: number[]; remove: number[] }): string {
+  const parts = [];
+  if (ch.add.length) parts.push(`added ${ch.add.length === 1 ? `user ${ch.add[0]}` : `${ch.add.length} users`}`);
+  if (ch.remove.length) parts.push(`removed ${ch.remove.length === 1 ? `user ${ch.remove[0]}` : `${ch.remove.length} users`}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
 }

@@ -1,4 +1,4 @@
-import { ActivityStore } from './activity.js';
+import { ActivityStore, Audit } from './activity.js';
 import { AlertsStore } from './alerts.js';
 import { AppDbStore } from './appdb.js';
 import { AppsStore } from './apps.js';
@@ -20,16 +20,20 @@ import { TaskCenterStore } from './task-center.js';
 import { UsersStore } from './users.js';
 import { WorkflowsStore } from './workflows.js';
 
-/** Builds one instance's stores. Each family adds its store here; a store that needs another gets it here. */
-export function createStores(ctx: StoreContext) {
+/**
+ * Builds one instance's stores. Each family adds its store here; a store that needs another gets it here.
+ * The activity log's writer (ctx.audit) is made here, so every store receives it with the context.
+ */
+export function createStores(base: Omit<StoreContext, 'audit'>) {
+  const ctx: StoreContext = { ...base, audit: new Audit(base.sqlite, base.clock) };
   const outbox = new OutboxStore(ctx);
   const datasetFamily = datasetFamilyStores(ctx);
   const { datasets, cards, rows } = datasetFamily;
   const activity = new ActivityStore(ctx);
   const pages = new PagesStore(ctx, datasetFamily.certifiedContent);
   const cardContent = new CardContentStore(ctx, cards, datasets, rows);
-  const taskCenter = new TaskCenterStore(ctx, activity, outbox);
-  const codeEngine = new CodeEngineStore(ctx, activity);
+  const taskCenter = new TaskCenterStore(ctx, outbox);
+  const codeEngine = new CodeEngineStore(ctx);
   const alerts = new AlertsStore(ctx, { datasets, cards, rows, outbox });
   // deleting a dataset deletes its cards (Domo does); their page slots, alerts, beast mode links and
   // certifications go with them, and the dataset's own (docs/cascades.md)
@@ -58,7 +62,7 @@ export function createStores(ctx: StoreContext) {
     pages,
     activity,
     taskCenter,
-    workflows: new WorkflowsStore(ctx, activity, { codeEngine, taskCenter }),
+    workflows: new WorkflowsStore(ctx, { codeEngine, taskCenter }),
     codeEngine,
     search: new SearchStore(ctx, datasets, pages, cardContent, datasetFamily.accounts),
     scheduledReports: new ScheduledReportsStore(ctx, { cards, cardContent, datasets, rows, outbox, pages }),

@@ -248,6 +248,9 @@ export class MigrationsStore {
         this.ctx.jobs.enqueue('migration.progress', { toe }, { due: now + HALF_MS });
         finishJob = this.ctx.jobs.enqueue('migration.finish', { toe }, { due: now + END_MS });
       }
+      // the request's one entry: the run applying on the scheduler later records nothing more
+      const outcome = reason ? `aborted: ${reason}` : 'started';
+      this.ctx.audit.record(actor, { action: 'MIGRATED', type: 'DATA_SOURCE', id: d.id, name: d.name, detail: ` (${direction}, run ${toe} ${outcome})` });
     })();
     if (finishJob && !this.ctx.clock.frozen) await this.ctx.jobs.wait(finishJob, BLOCK_MS);
     return this.view(this.ctx.orm.select().from(migrationRuns).where(eq(migrationRuns.toe, toe)).get()!);

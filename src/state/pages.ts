@@ -150,10 +150,12 @@ export class PagesStore {
     if (taken) throw conflict(`Page ${parent.id} already has a subpage titled '${taken.title}' (id ${taken.id})`);
     const id = this.ctx.ids.numeric();
     const now = this.ctx.clock.nowMs();
-    this.ctx.orm
-      .insert(pages)
-      .values({ id, parentId: parent.id, title: input.title, ownerId: actor.userId, hasLayout: input.hasLayout, created: now, modified: now })
-      .run();
+    this.ctx.audit.write(actor, { action: 'CREATED', type: 'PAGE', id, name: input.title, detail: ` under page '${parent.title}'` }, () =>
+      this.ctx.orm
+        .insert(pages)
+        .values({ id, parentId: parent.id, title: input.title, ownerId: actor.userId, hasLayout: input.hasLayout, created: now, modified: now })
+        .run(),
+    );
     return this.get(id);
   }
 
@@ -183,6 +185,7 @@ export class PagesStore {
     const now = this.ctx.clock.nowMs();
     this.ctx.sqlite.transaction(() => {
       this.ctx.orm.update(pages).set({ parentId: parent.id, modified: now }).where(inArray(pages.id, pageIds)).run();
+      for (const p of moving) this.ctx.audit.record(actor, { action: 'MOVED', type: 'PAGE', id: p.id, name: p.title, detail: ` under page '${parent.title}'` });
     })();
     return pageIds.map((id) => this.get(id));
   }
@@ -194,11 +197,13 @@ export class PagesStore {
     if (!user) throw notFound(`User ${userId} not found`);
     if (actor.userId !== userId) this.ctx.access.require(actor, 'page.update', this.resource(p));
     if (p.ownerId === userId) throw conflict(`User ${userId} owns page ${pageId}; an owner's access cannot be revoked`);
-    const had = this.ctx.orm
-      .delete(pageAccess)
-      .where(and(eq(pageAccess.pageId, pageId), eq(pageAccess.userId, userId)))
-      .run();
-    if (had.changes === 0) throw conflict(`Page ${pageId} is not shared with user ${userId}; there is no access to revoke`);
+    this.ctx.audit.write(actor, { action: 'UNSHARED', type: 'PAGE', id: pageId, name: p.title, detail: ` for USER ${userId}` }, () => {
+      const had = this.ctx.orm
+        .delete(pageAccess)
+        .where(and(eq(pageAccess.pageId, pageId), eq(pageAccess.userId, userId)))
+        .run();
+      if (had.changes === 0) throw conflict(`Page ${pageId} is not shared with user ${userId}; there is no access to revoke`);
+    });
   }
 
   /** Page ids that show a card. */

@@ -70,6 +70,7 @@ export class PdpStore {
       if (input.enabled && !this.rows(ds.seq).some((r) => r.type === 'open')) {
         this.insert(ds, { name: ALL_ROWS, userIds: [], groupIds: [], parameters: [] }, 'open', now);
       }
+      this.ctx.audit.record(p, { action: 'UPDATED', type: 'DATA_SOURCE', id: ds.id, name: ds.name, detail: ` (PDP ${input.enabled ? 'enabled' : 'disabled'})` });
     })();
     return this.state(datasetId, p);
   }
@@ -85,7 +86,9 @@ export class PdpStore {
   create(datasetId: string, p: Principal, input: PolicyInput): Record<string, unknown> {
     const ds = this.pdpAccess(datasetId, p);
     this.validate(ds, input);
-    const id = this.ctx.sqlite.transaction(() => this.insert(ds, input, 'user', this.ctx.clock.nowMs()))();
+    const id = this.ctx.audit.write(p, (policyId) => ({ action: 'CREATED', type: 'ADC_POLICY', id: policyId, name: input.name, detail: ` on DataSet '${ds.name}'` }), () =>
+      this.insert(ds, input, 'user', this.ctx.clock.nowMs()),
+    );
     return this.view(ds, this.row(ds, id), full);
   }
 
@@ -101,11 +104,13 @@ export class PdpStore {
       parameters: cur.type === 'open' ? [] : (input.parameters ?? cur.parameters),
     };
     this.validate(ds, next);
-    this.ctx.orm
-      .update(pdpPolicies)
-      .set({ ...columnsOf(next), modified: this.ctx.clock.nowMs() })
-      .where(and(eq(pdpPolicies.datasetSeq, ds.seq), eq(pdpPolicies.id, policyId)))
-      .run();
+    this.ctx.audit.write(p, { action: 'UPDATED', type: 'ADC_POLICY', id: policyId, name: next.name, detail: ` on DataSet '${ds.name}'` }, () =>
+      this.ctx.orm
+        .update(pdpPolicies)
+        .set({ ...columnsOf(next), modified: this.ctx.clock.nowMs() })
+        .where(and(eq(pdpPolicies.datasetSeq, ds.seq), eq(pdpPolicies.id, policyId)))
+        .run(),
+    );
     return this.view(ds, this.row(ds, policyId), full);
   }
 
@@ -113,7 +118,9 @@ export class PdpStore {
     const ds = this.pdpAccess(datasetId, p);
     const cur = this.row(ds, policyId);
     if (cur.type === 'open') throw badRequest(`Policy ${policyId} is the "${ALL_ROWS}" policy; it cannot be deleted (turn PDP off instead)`);
-    this.ctx.orm.delete(pdpPolicies).where(and(eq(pdpPolicies.datasetSeq, ds.seq), eq(pdpPolicies.id, policyId))).run();
+    this.ctx.audit.write(p, { action: 'DELETED', type: 'ADC_POLICY', id: policyId, name: cur.name, detail: ` on DataSet '${ds.name}'` }, () =>
+      this.ctx.orm.delete(pdpPolicies).where(and(eq(pdpPolicies.datasetSeq, ds.seq), eq(pdpPolicies.id, policyId))).run(),
+    );
   }
 
   /** Fixtures: PDP state and policies of a dataset, with their ids. */

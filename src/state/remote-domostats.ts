@@ -1,5 +1,5 @@
 import { asc, eq, sql } from 'drizzle-orm';
-import { executorApplications, executorJobs } from '../../db/schema/index.js';
+import { executorApplications, executorJobs, users } from '../../db/schema/index.js';
 import { badRequest, notFound } from '../http/errors.js';
 import type { Principal } from '../access/principal.js';
 import { nextRecurring } from '../jobs/scheduler.js';
@@ -63,6 +63,8 @@ export class RemoteDomostatsStore {
     const rows = report.rows.map(([metric, value, at]) => [name, remote, metric, value, at]);
     const v = this.datasets.addVersion(datasetId, rows, { action: 'REPLACE', tag: row.jobId, source: 'DOMOSTATS' });
     this.recordRun(row.jobId, { status: 'SUCCESS', rowCount: v.numRows, metricsDatasetId: datasetId, dataVersionId: v.dataId });
+    // the hourly run is recorded as the application's owner, whose job it is
+    this.ctx.audit.record(this.ownerOf(row.applicationId), { action: 'EXECUTED', type: 'EXECUTOR_JOB', id: row.jobId, name, detail: ` (${v.numRows} metrics into DataSet ${datasetId})` });
   }
 
   private recordRun(jobId: string, result: Record<string, unknown>): void {
@@ -112,13 +114,15 @@ export class RemoteDomostatsStore {
     if (job.jobId !== undefined && job.jobId !== jobId) {
       throw badRequest(`body.jobId (${String(job.jobId)}) is not the job in the path (${jobId})`, [{ path: 'body.jobId', message: 'Must match the path' }]);
     }
-    this.ctx.orm
-      .update(executorJobs)
-      .set({ job: { ...job, jobId }, modified: this.ctx.clock.nowMs(), modifiedBy: actor.userId })
-      .where(eq(executorJobs.jobId, jobId))
-      .run();
-    // a changed job runs again at once, then hourly
-    this.ctx.jobs.enqueue('domostats.run', { jobId }, { key: runKey(jobId) });
+    this.ctx.audit.write(actor, { action: 'UPDATED', type: 'EXECUTOR_JOB', id: jobId, name: String(job.jobName ?? row.job.jobName ?? jobId) }, () => {
+      this.ctx.orm
+        .update(executorJobs)
+        .set({ job: { ...job, jobId }, modified: this.ctx.clock.nowMs(), modifiedBy: actor.userId })
+        .where(eq(executorJobs.jobId, jobId))
+        .run();
+      // a changed job runs again at once, then hourly
+      this.ctx.jobs.enqueue('domostats.run', { jobId }, { key: runKey(jobId) });
+    });
   }
 
   seed(seed: DomostatsSeed): void {
@@ -130,6 +134,12 @@ export class RemoteDomostatsStore {
         this.ctx.jobs.enqueue('domostats.run', { jobId: job.jobId }, { due: now + EVERY_MS, key: runKey(job.jobId) });
       }
     }
+  }
+
+  private ownerOf(applicationId: string): Principal {
+    const ownerId = this.application(applicationId).ownerId;
+    const u = this.ctx.orm.select({ id: users.id, roleId: users.roleId, displayName: users.displayName }).from(users).where(eq(users.id, ownerId)).get();
+    return this.ctx.access.principal(u ?? { id: ownerId, roleId: 0, displayName: '' }, 'system');
   }
 
   private application(id: string) {

@@ -74,19 +74,21 @@ export class RolesStore {
     this.ctx.sqlite.transaction(() => {
       this.ctx.orm.insert(roles).values({ id, name: input.name, description: input.description ?? '', created: now, modified: now }).run();
       if (source.length) this.ctx.orm.insert(roleAuthorities).values(source.map((a) => ({ roleId: id, authority: a }))).run();
+      this.ctx.audit.record(p, { action: 'CREATED', type: 'ROLE', id, name: input.name });
     })();
     return this.get(id);
   }
 
   /** Replaces the authority list as `p` (role managers; no authority `p` lacks; admins stay admins). */
   setAuthorities(p: Principal, id: number, list: string[]): void {
-    this.get(id);
+    const role = this.get(id);
     const unique = [...new Set(list)];
     this.ctx.access.requireRoleAuthorities(p, id, unique);
     this.ctx.sqlite.transaction(() => {
       this.ctx.orm.delete(roleAuthorities).where(eq(roleAuthorities.roleId, id)).run();
       if (unique.length) this.ctx.orm.insert(roleAuthorities).values(unique.map((a) => ({ roleId: id, authority: a }))).run();
       this.ctx.orm.update(roles).set({ modified: this.ctx.clock.nowMs() }).where(eq(roles.id, id)).run();
+      this.ctx.audit.record(p, { action: 'UPDATED', type: 'ROLE', id, name: role.name, detail: ` (${unique.length} authorities)` });
     })();
     this.ctx.access.invalidate();
   }
@@ -100,7 +102,7 @@ export class RolesStore {
     if (role.userCount > 0) {
       throw conflict(`Role ${id} (${role.name}) still has ${role.userCount} user(s); assign them another role first`);
     }
-    this.ctx.orm.delete(roles).where(eq(roles.id, id)).run();
+    this.ctx.audit.write(p, { action: 'DELETED', type: 'ROLE', id, name: role.name }, () => this.ctx.orm.delete(roles).where(eq(roles.id, id)).run());
     this.ctx.access.invalidate();
   }
 

@@ -129,7 +129,10 @@ export class ScheduledReportsStore {
       apply: ({ scheduleId }, job) => {
         const sch = this.find(scheduleId);
         if (!sch || !sch.enabled) return;
-        this.startRun(sch, { kind: 'scheduled', targets: this.resolve(sch.recipients), automated: true });
+        const owner = this.ctx.orm.select().from(users).where(eq(users.id, sch.ownerId)).get();
+        // a scheduled send is recorded as the schedule's owner, whose schedule it is
+        const by = this.ctx.access.principal(owner ?? { id: sch.ownerId, roleId: 0, displayName: '' }, 'system');
+        this.startRun(sch, { kind: 'scheduled', targets: this.resolve(sch.recipients), automated: true }, by);
         this.plan(sch, job.due);
       },
     });
@@ -304,8 +307,11 @@ export class ScheduledReportsStore {
   create(input: CreateScheduleInput, actor: ReportActor): Record<string, unknown> {
     this.ctx.access.require(actor, 'schedule.create');
     this.requireReadable(this.resourceOf(input), actor);
-    const id = this.insert({ ...input, id: this.ctx.ids.numeric(), ownerId: actor.userId });
-    this.plan(this.row(id));
+    const id = this.ctx.audit.write(actor, (sid) => ({ action: 'CREATED', type: 'REPORT_SCHEDULE', id: sid, name: input.title }), () => {
+      const sid = this.insert({ ...input, id: this.ctx.ids.numeric(), ownerId: actor.userId });
+      this.plan(this.row(sid));
+      return sid;
+    });
     return this.view(this.row(id), actor);
   }
 
@@ -314,35 +320,38 @@ export class ScheduledReportsStore {
     const merged = { ...scheduleOf(s), ...stripUndefined(input.schedule ?? {}) };
     const recipients = input.schedule?.additionalRecipients;
     if (recipients) this.checkRecipients(recipients, 'body.schedule.additionalRecipients');
-    this.ctx.orm
-      .update(reportSchedules)
-      .set({
-        title: input.title ?? s.title,
-        frequency: merged.frequency,
-        daysToRun: merged.daysToRun,
-        hourOfDay: merged.hourOfDay,
-        minOfHour: merged.minOfHour,
-        timezone: merged.timezone,
-        enabled: merged.enabled,
-        attachmentInclude: input.attachmentInclude ?? s.attachmentInclude,
-        recipients: recipients ?? s.recipients,
-        modified: this.ctx.clock.nowMs(),
-      })
-      .where(eq(reportSchedules.id, id))
-      .run();
-    this.plan(this.row(id));
+    this.ctx.audit.write(actor, { action: 'UPDATED', type: 'REPORT_SCHEDULE', id, name: input.title ?? s.title }, () => {
+      this.ctx.orm
+        .update(reportSchedules)
+        .set({
+          title: input.title ?? s.title,
+          frequency: merged.frequency,
+          daysToRun: merged.daysToRun,
+          hourOfDay: merged.hourOfDay,
+          minOfHour: merged.minOfHour,
+          timezone: merged.timezone,
+          enabled: merged.enabled,
+          attachmentInclude: input.attachmentInclude ?? s.attachmentInclude,
+          recipients: recipients ?? s.recipients,
+          modified: this.ctx.clock.nowMs(),
+        })
+        .where(eq(reportSchedules.id, id))
+        .run();
+      this.plan(this.row(id));
+    });
     return this.view(this.row(id), actor);
   }
 
   setEnabled(id: number, enabled: boolean, actor: ReportActor): void {
-    this.owned(id, actor);
-    this.ctx.orm.update(reportSchedules).set({ enabled, modified: this.ctx.clock.nowMs() }).where(eq(reportSchedules.id, id)).run();
-    this.plan(this.row(id));
+    const s = this.owned(id, actor);
+    this.ctx.audit.write(actor, { action: 'UPDATED', type: 'REPORT_SCHEDULE', id, name: s.title, detail: enabled ? ' (enabled)' : ' (disabled)' }, () => {
+      this.ctx.orm.update(reportSchedules).set({ enabled, modified: this.ctx.clock.nowMs() }).where(eq(reportSchedules.id, id)).run();
+      this.plan(this.row(id));
+    });
   }
 
   delete(id: number, actor: ReportActor): void {
-    this.owned(id, actor);
-    this.remove([id]);
+    this.remove([this.owned(id, actor)], actor);
   }
 
   /** Deletes every schedule of a page; all must be the actor's to delete (else nothing is deleted). */
@@ -350,15 +359,17 @@ export class ScheduledReportsStore {
     const list = this.ctx.orm.select().from(reportSchedules).where(eq(reportSchedules.pageId, pageId)).all();
     if (!list.length) throw notFound(`Page ${pageId} has no report schedules`);
     for (const s of list) this.owned(s.id, actor);
-    this.remove(list.map((s) => s.id));
+    this.remove(list, actor);
     return list.length;
   }
 
-  private remove(ids: number[]): void {
+  private remove(list: ScheduleRow[], actor: ReportActor): void {
+    const ids = list.map((s) => s.id);
     this.ctx.sqlite.transaction(() => {
       for (const id of ids) this.plan(undefined, undefined, id);
       this.ctx.orm.delete(reportUnsubscribes).where(inArray(reportUnsubscribes.scheduleId, ids)).run();
       this.ctx.orm.delete(reportSchedules).where(inArray(reportSchedules.id, ids)).run();
+      for (const s of list) this.ctx.audit.record(actor, { action: 'DELETED', type: 'REPORT_SCHEDULE', id: s.id, name: s.title });
     })();
   }
 
@@ -371,11 +382,14 @@ export class ScheduledReportsStore {
 
   setEmailsEnabled(enabled: boolean, actor: ReportActor): void {
     this.ctx.access.require(actor, 'reports.settings');
-    this.ctx.orm
-      .insert(reportSettings)
-      .values({ key: 'emailsEnabled', value: enabled })
-      .onConflictDoUpdate({ target: reportSettings.key, set: { value: enabled } })
-      .run();
+    // an instance setting, no one schedule: the entry names none
+    this.ctx.audit.write(actor, { action: 'UPDATED', type: 'REPORT_SCHEDULE', detail: ` settings (emails ${enabled ? 'on' : 'off'} for every schedule)` }, () =>
+      this.ctx.orm
+        .insert(reportSettings)
+        .values({ key: 'emailsEnabled', value: enabled })
+        .onConflictDoUpdate({ target: reportSettings.key, set: { value: enabled } })
+        .run(),
+    );
   }
 
   /** The caller stops getting this schedule's emails. */
@@ -383,11 +397,13 @@ export class ScheduledReportsStore {
     const s = this.visible(id, actor);
     const email = this.userEmail(actor.userId);
     if (!email) throw notFound(`User ${actor.userId} not found`);
-    this.ctx.orm
-      .insert(reportUnsubscribes)
-      .values({ scheduleId: s.id, email, userId: actor.userId, at: this.ctx.clock.nowMs() })
-      .onConflictDoNothing()
-      .run();
+    this.ctx.audit.write(actor, { action: 'UNSUBSCRIBED', type: 'REPORT_SCHEDULE', id: s.id, name: s.title }, () =>
+      this.ctx.orm
+        .insert(reportUnsubscribes)
+        .values({ scheduleId: s.id, email, userId: actor.userId, at: this.ctx.clock.nowMs() })
+        .onConflictDoNothing()
+        .run(),
+    );
   }
 
   /** Who the userId/emailId query names (the caller when neither is given). */
@@ -408,7 +424,9 @@ export class ScheduledReportsStore {
     const s = this.visible(id, actor);
     const w = this.who(q, actor);
     if (w.userId !== actor.userId) this.ctx.access.require(actor, 'schedule.update', this.resource(s, actor));
-    this.ctx.orm.delete(reportUnsubscribes).where(and(eq(reportUnsubscribes.scheduleId, id), eq(reportUnsubscribes.email, w.email))).run();
+    this.ctx.audit.write(actor, { action: 'SUBSCRIBED', type: 'REPORT_SCHEDULE', id, name: s.title, detail: ` (${w.email})` }, () =>
+      this.ctx.orm.delete(reportUnsubscribes).where(and(eq(reportUnsubscribes.scheduleId, id), eq(reportUnsubscribes.email, w.email))).run(),
+    );
   }
 
   /** Removes an unsubscribed recipient: off the unsubscribed list and off the schedule's recipients. */
@@ -429,6 +447,7 @@ export class ScheduledReportsStore {
     this.ctx.sqlite.transaction(() => {
       this.ctx.orm.delete(reportUnsubscribes).where(and(eq(reportUnsubscribes.scheduleId, id), eq(reportUnsubscribes.email, w.email))).run();
       this.ctx.orm.update(reportSchedules).set({ recipients: keep, modified: this.ctx.clock.nowMs() }).where(eq(reportSchedules.id, id)).run();
+      this.ctx.audit.record(actor, { action: 'UPDATED', type: 'REPORT_SCHEDULE', id, name: s.title, detail: ` (removed unsubscribed recipient ${w.email})` });
     })();
   }
 
@@ -448,15 +467,17 @@ export class ScheduledReportsStore {
     this.checkRecipients(recipients, 'body');
     const off = new Set(this.unsubscribed(id));
     const targets = this.resolve(recipients).filter((r) => off.has(r.emailAddress.toLowerCase()));
-    for (const t of targets) {
-      this.deps.outbox.send({
-        kind: 'report-resubscribe',
-        to: [t.emailAddress],
-        subject: `Resubscribe to "${s.title}"`,
-        body: `You unsubscribed from the scheduled report "${s.title}". Resubscribe: /api/content/v1/reportschedules/${id}/resubscribe?emailId=${encodeURIComponent(t.emailAddress)}`,
-        meta: { scheduleId: id },
-      });
-    }
+    this.ctx.audit.write(actor, { action: 'SENT', type: 'REPORT_SCHEDULE', id, name: s.title, detail: ` (resubscribe invitations to ${targets.length} recipients)` }, () => {
+      for (const t of targets) {
+        this.deps.outbox.send({
+          kind: 'report-resubscribe',
+          to: [t.emailAddress],
+          subject: `Resubscribe to "${s.title}"`,
+          body: `You unsubscribed from the scheduled report "${s.title}". Resubscribe: /api/content/v1/reportschedules/${id}/resubscribe?emailId=${encodeURIComponent(t.emailAddress)}`,
+          meta: { scheduleId: id },
+        });
+      }
+    });
     return targets.length;
   }
 
@@ -476,18 +497,32 @@ export class ScheduledReportsStore {
     if (opts.recipients?.length) this.checkRecipients(opts.recipients, 'body');
     const targets = opts.direct?.length ? opts.direct : this.resolve(opts.recipients?.length ? opts.recipients : s.recipients);
     if (!targets.length) throw badRequest(`Report schedule ${id} has no recipients to send to`, [{ path: 'body', message: 'No recipients' }]);
-    const hid = this.startRun(s, { kind: opts.kind, targets, automated: false, attachmentInclude: opts.attachmentInclude, emailParams: opts.emailParams });
+    const hid = this.startRun(s, { kind: opts.kind, targets, automated: false, attachmentInclude: opts.attachmentInclude, emailParams: opts.emailParams }, actor);
     return this.historyView(this.historyRow(hid));
   }
 
+  /** A run (a history entry), sent by `by`: the caller, or the schedule's owner when the schedule fired. */
   private startRun(
     s: ScheduleRow,
     o: { kind: string; targets: ReportRecipient[]; automated: boolean; attachmentInclude?: boolean; emailParams?: Record<string, unknown> },
+    by: ReportActor,
   ): number {
     const id = this.ctx.ids.numeric();
     const now = this.ctx.clock.nowMs();
     const res = this.resourceState(s);
     const attach = o.attachmentInclude ?? s.attachmentInclude;
+    const entry = { action: 'SENT', type: 'REPORT_SCHEDULE', id: s.id, name: s.title, detail: ` (${o.kind} run ${id} to ${o.targets.length} recipients)` } as const;
+    return this.ctx.audit.write(by, entry, () => this.insertRun(s, o, id, now, res, attach));
+  }
+
+  private insertRun(
+    s: ScheduleRow,
+    o: { kind: string; targets: ReportRecipient[]; automated: boolean; emailParams?: Record<string, unknown> },
+    id: number,
+    now: number,
+    res: { name: string; cardCount: number },
+    attach: boolean,
+  ): number {
     this.ctx.orm
       .insert(reportHistory)
       .values({
@@ -528,7 +563,7 @@ export class ScheduledReportsStore {
       failed.flatMap((h) => {
         const s = this.find(h.scheduleId);
         if (!s) return [];
-        return [this.startRun(s, { kind: 'rerun', targets: h.targets, automated: h.automated, emailParams: h.emailParams ?? undefined })];
+        return [this.startRun(s, { kind: 'rerun', targets: h.targets, automated: h.automated, emailParams: h.emailParams ?? undefined }, actor)];
       }),
     )();
   }

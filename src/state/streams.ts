@@ -65,7 +65,8 @@ export class StreamsStore {
         if (!s) return;
         // a run still active when the next is due: this one is skipped, the schedule goes on
         if (!this.ctx.orm.select().from(streamExecutions).where(and(eq(streamExecutions.streamId, streamId), eq(streamExecutions.state, 'ACTIVE'))).get()) {
-          this.startRun(s, 'SCHEDULED', null);
+          // a scheduled run is recorded as the stream's owner, whose schedule it is
+          this.startRun(s, 'SCHEDULED', this.datasets.ownerPrincipal(this.datasets.byId(s.datasetId)), false);
         }
         this.plan(s, job.due);
       },
@@ -126,6 +127,9 @@ export class StreamsStore {
         .set(this.definition(input, null))
         .where(eq(streams.datasetId, ds.id))
         .run();
+      // two objects are made: the dataset users see, and its stream
+      this.ctx.audit.record(actor, { action: 'CREATED', type: 'DATA_SOURCE', id: ds.id, name: ds.name, detail: ` (stream ${id})` });
+      this.ctx.audit.record(actor, { action: 'CREATED', type: 'STREAM', id, name: ds.name });
     })();
     this.plan(this.find(id)!);
     return this.view(this.find(id)!, actor);
@@ -145,6 +149,7 @@ export class StreamsStore {
         .set({ ...this.definition(input, s.advancedScheduleJson), modifiedAt: this.ctx.clock.nowMs(), modifiedBy: actor.userId })
         .where(eq(streams.id, id))
         .run();
+      this.ctx.audit.record(actor, { action: 'UPDATED', type: 'STREAM', id, name: input.dataSource.name });
     })();
     this.plan(this.find(id)!);
     return this.view(this.find(id)!, actor);
@@ -153,7 +158,7 @@ export class StreamsStore {
   /** Starts a run (201): 409 while another run of the stream is ACTIVE. The run loads its data as a job. */
   run(id: number, runType: string, actor: Actor): Record<string, unknown> {
     const s = this.access(id, actor, 'write');
-    return this.executionView(this.startRun(s, runType, actor.userId));
+    return this.executionView(this.startRun(s, runType, actor, true));
   }
 
   /** Plans a stream's next scheduled run (its one pending job); MANUAL streams have none. */
@@ -163,7 +168,9 @@ export class StreamsStore {
     else this.ctx.jobs.enqueue('stream.fire', { streamId: s.id }, { due: next, key: fireKey(s.id) });
   }
 
-  private startRun(s: StreamRow, runType: string, startedBy: number | null): ExecutionRow {
+  /** Starts a run as `actor` (`asked`: a client asked for it; else the stream's schedule started it). */
+  private startRun(s: StreamRow, runType: string, actor: Actor, asked: boolean): ExecutionRow {
+    const startedBy = asked ? actor.userId : null;
     const active = this.ctx.orm
       .select({ executionId: streamExecutions.executionId })
       .from(streamExecutions)
@@ -197,6 +204,8 @@ export class StreamsStore {
         .get();
       this.ctx.orm.update(streams).set({ nextExecutionId: executionId + 1 }).where(eq(streams.id, s.id)).run();
       this.ctx.jobs.enqueue('stream.complete', { streamId: s.id, executionId }, { due: endsAt });
+      const name = this.datasets.find(s.datasetId)?.name;
+      this.ctx.audit.record(actor, { action: 'EXECUTED', type: 'STREAM', id: s.id, name, detail: ` (execution ${executionId}, ${asked ? runType : 'scheduled run'})` });
       return r;
     })();
     return row;

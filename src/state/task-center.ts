@@ -3,7 +3,6 @@ import { groups, taskQueues, tasks, users, type PermissionEntry } from '../../db
 import type { Principal } from '../access/principal.js';
 import { changedPermissions, type Resource } from '../access/resources.js';
 import { badRequest, conflict, notFound } from '../http/errors.js';
-import type { ActivityStore } from './activity.js';
 import type { StoreContext } from './context.js';
 import type { OutboxStore } from './outbox.js';
 
@@ -104,7 +103,6 @@ function typeOk(type: string, v: unknown): boolean {
 export class TaskCenterStore {
   constructor(
     private readonly ctx: StoreContext,
-    private readonly activity: ActivityStore,
     private readonly outbox: OutboxStore,
   ) {}
 
@@ -230,7 +228,7 @@ export class TaskCenterStore {
     for (const e of entries) if (e.permissions.length) next.push({ id: e.id, type: e.type, name: e.name, permissions: [...new Set(e.permissions)] });
     this.ctx.sqlite.transaction(() => {
       this.ctx.orm.update(taskQueues).set({ permissions: next, updatedBy: user.userId, updatedOn: this.ctx.clock.nowMs() }).where(eq(taskQueues.id, id)).run();
-      this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'SHARED', objectType: 'TASK_QUEUE', objectId: id, objectName: q.name });
+      this.ctx.audit.record(user, { action: 'SHARED', type: 'HOPPER_QUEUE', id, name: q.name, detail: ` (${entries.map((e) => `${e.type} ${e.id}: ${e.permissions.join('/') || 'none'}`).join(', ')})` });
     })();
     return next;
   }
@@ -337,7 +335,9 @@ export class TaskCenterStore {
     this.assertNotLockedByOther(t, user);
     const outputs = this.checkOutputs(t, values, false);
     const now = this.ctx.clock.nowMs();
-    this.ctx.orm.update(tasks).set({ outputVariables: outputs, lockedOn: now, lockedBy: user.userId, updatedOn: now, updatedBy: user.userId }).where(eq(tasks.id, taskId)).run();
+    this.ctx.audit.write(user, { action: 'UPDATED', type: 'HOPPER_TASK', id: taskId, detail: ` (outputs ${Object.keys(values).join(', ') || 'none'})` }, () =>
+      this.ctx.orm.update(tasks).set({ outputVariables: outputs, lockedOn: now, lockedBy: user.userId, updatedOn: now, updatedBy: user.userId }).where(eq(tasks.id, taskId)).run(),
+    );
     return this.getTask(queueId, taskId, user, false);
   }
 
@@ -360,7 +360,7 @@ export class TaskCenterStore {
         .set({ status: 'COMPLETED', version: t.version + 1, outputVariables: outputs, completedOn: now, completedBy: user.userId, lockedOn: null, lockedBy: null, updatedOn: now, updatedBy: user.userId })
         .where(eq(tasks.id, taskId))
         .run();
-      this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'COMPLETED', objectType: 'TASK', objectId: taskId });
+      this.ctx.audit.record(user, { action: 'COMPLETED', type: 'HOPPER_TASK', id: taskId });
       // the workflow waiting on this task goes on with its outputs
       const instanceId = this.workflowOf(t);
       if (instanceId) this.ctx.jobs.enqueue('workflow.resume', { instanceId, taskId, completedBy: user.userId });
@@ -446,7 +446,7 @@ export class TaskCenterStore {
     const now = this.ctx.clock.nowMs();
     this.ctx.sqlite.transaction(() => {
       this.ctx.orm.update(tasks).set({ queueId: targetQueueId, version: t.version + 1, updatedOn: now, updatedBy: user.userId }).where(eq(tasks.id, taskId)).run();
-      this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'MOVED', objectType: 'TASK', objectId: taskId, additionalComment: `${user.displayName} moved task ${taskId} to queue '${target.name}'.` });
+      this.ctx.audit.record(user, { action: 'MOVED', type: 'HOPPER_TASK', id: taskId, detail: ` to queue '${target.name}'` });
     })();
     return this.getTask(targetQueueId, taskId, user, false);
   }
@@ -475,7 +475,7 @@ export class TaskCenterStore {
           .set({ assignedTo: input.userId, assigneeType: input.type, assignedOn: now, assignedBy: user.userId, lockedOn: null, lockedBy: null, version: t.version + 1, updatedOn: now, updatedBy: user.userId })
           .where(eq(tasks.id, t.id))
           .run();
-        this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'ASSIGNED', objectType: 'TASK', objectId: t.id, additionalComment: `${user.displayName} assigned task ${t.id} to ${assigneeName}.` });
+        this.ctx.audit.record(user, { action: 'ASSIGNED', type: 'HOPPER_TASK', id: t.id, detail: ` to ${assigneeName}` });
       }
       if (email) {
         this.outbox.send({
@@ -496,7 +496,7 @@ export class TaskCenterStore {
     const now = this.ctx.clock.nowMs();
     this.ctx.sqlite.transaction(() => {
       this.ctx.orm.update(tasks).set({ status: 'VOIDED', version: t.version + 1, lockedOn: null, lockedBy: null, updatedOn: now, updatedBy: user.userId }).where(eq(tasks.id, taskId)).run();
-      this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'VOIDED', objectType: 'TASK', objectId: taskId });
+      this.ctx.audit.record(user, { action: 'VOIDED', type: 'HOPPER_TASK', id: taskId });
     })();
     return this.getTask(queueId, taskId, user, false);
   }

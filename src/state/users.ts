@@ -103,11 +103,13 @@ export class UsersStore {
     this.ctx.access.requireRoleAssignment(p, null, null, input.roleId);
     this.assertEmailFree(input.emailAddress);
     const now = this.ctx.clock.nowMs();
-    this.ctx.orm
-      .insert(users)
-      .values({ ...this.columns(input), id, userName: input.userName ?? input.emailAddress, created: now, modified: now } as typeof users.$inferInsert)
-      .run();
-    return this.get(id);
+    return this.ctx.audit.write(p, { action: 'CREATED', type: 'USER', id, name: input.displayName }, () => {
+      this.ctx.orm
+        .insert(users)
+        .values({ ...this.columns(input), id, userName: input.userName ?? input.emailAddress, created: now, modified: now } as typeof users.$inferInsert)
+        .run();
+      return this.get(id);
+    });
   }
 
   /**
@@ -127,8 +129,10 @@ export class UsersStore {
     if (patch.emailAddress !== undefined && patch.emailAddress.toLowerCase() !== current.emailAddress.toLowerCase()) {
       this.assertEmailFree(patch.emailAddress);
     }
-    this.ctx.orm.update(users).set({ ...this.columns(patch), modified: this.ctx.clock.nowMs() }).where(eq(users.id, id)).run();
-    return this.get(id);
+    return this.ctx.audit.write(p, (u) => ({ action: 'UPDATED', type: 'USER', id, name: u.displayName }), () => {
+      this.ctx.orm.update(users).set({ ...this.columns(patch), modified: this.ctx.clock.nowMs() }).where(eq(users.id, id)).run();
+      return this.get(id);
+    });
   }
 
   /** Deletes a user as `p` (not themselves, not the last administrator); memberships and tokens go too. */
@@ -136,7 +140,7 @@ export class UsersStore {
     const target = this.get(id);
     this.ctx.access.requireUserDelete(p, target);
     this.tokenCache.clear();
-    this.ctx.orm.delete(users).where(eq(users.id, id)).run();
+    this.ctx.audit.write(p, { action: 'DELETED', type: 'USER', id, name: target.displayName }, () => this.ctx.orm.delete(users).where(eq(users.id, id)).run());
     this.ctx.access.invalidate();
   }
 

@@ -4,7 +4,6 @@ import { codeEngineLimits } from '../engines/code-engine/index.js';
 import { definitionProblems, evaluate, nextStep, resolveMap } from '../engines/workflow.js';
 import { badRequest, conflict, notFound } from '../http/errors.js';
 import type { Principal } from '../access/principal.js';
-import type { ActivityStore } from './activity.js';
 import type { CodeEngineStore, ExecutionAnswer } from './code-engine.js';
 import type { TaskCenterStore } from './task-center.js';
 import type { StoreContext } from './context.js';
@@ -46,7 +45,6 @@ function typeOk(type: string, v: unknown): boolean {
 export class WorkflowsStore {
   constructor(
     private readonly ctx: StoreContext,
-    private readonly activity: ActivityStore,
     private readonly deps: { codeEngine: CodeEngineStore; taskCenter: TaskCenterStore },
   ) {
     // A step job runs the instance's current step; a Code Engine call runs first, outside the transaction.
@@ -178,7 +176,7 @@ export class WorkflowsStore {
           instanceKey: String(this.ctx.ids.numeric()),
         })
         .run();
-      this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'STARTED', objectType: 'WORKFLOW', objectId: m.id, objectName: m.name });
+      this.ctx.audit.record(user, { action: 'STARTED', type: 'WORKFLOW_MODEL', id: m.id, name: m.name, detail: ` (version ${v.version}, instance ${id})` });
       // it reports back as started when its first step runs (until then its status is null, as in Domo)
       this.ctx.jobs.enqueue('workflow.step', { instanceId: id });
     })();
@@ -290,7 +288,7 @@ export class WorkflowsStore {
       const now = this.ctx.clock.nowMs();
       this.ctx.orm.update(workflowInstances).set({ status: 'CANCELED', canceledOn: now, canceledBy: user.userId, updatedOn: now, updatedBy: user.userId }).where(eq(workflowInstances.id, id)).run();
       if (i.taskId) this.deps.taskCenter.voidForWorkflow(i.taskId, user.userId);
-      this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'CANCELED', objectType: 'WORKFLOW_INSTANCE', objectId: id, objectName: m.name });
+      this.ctx.audit.record(user, { action: 'CANCELED', type: 'WORKFLOW_INSTANCE', id, name: m.name });
     })();
     return this.view(this.row(id));
   }
@@ -309,7 +307,7 @@ export class WorkflowsStore {
     for (const e of entries) if (e.permissions.length) next.push({ id: e.id, type: e.type, name: e.name, permissions: [...new Set(e.permissions)] });
     this.ctx.sqlite.transaction(() => {
       this.ctx.orm.update(workflowModels).set({ permissions: next, updatedOn: this.ctx.clock.nowMs() }).where(eq(workflowModels.id, modelId)).run();
-      this.activity.record({ userId: user.userId, userName: user.displayName, actionType: 'SHARED', objectType: 'WORKFLOW', objectId: m.id, objectName: m.name });
+      this.ctx.audit.record(user, { action: 'SHARED', type: 'WORKFLOW_MODEL', id: m.id, name: m.name, detail: ` (${entries.map((e) => `${e.type} ${e.id}: ${e.permissions.join('/') || 'none'}`).join(', ')})` });
     })();
     return next;
   }

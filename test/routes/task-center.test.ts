@@ -83,8 +83,8 @@ describe('POST /api/queues/v1/:queueId/tasks/:taskId/complete', () => {
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ status: 'COMPLETED', version: 2, completedBy: String(EDITOR_ID), completedOn: '2026-01-15T12:00:00.000Z', outputVariables: outputs });
     expectErrorShape(await t.call('POST', `/api/queues/v1/${Q1}/tasks/${T1}/complete?version=1`, { body: outputs }), 409);
-    const log = await t.call('GET', '/api/audit/v1/user-audits?start=0&end=4102444800000&objectType=TASK');
-    expect(log.json[0]).toMatchObject({ userId: String(EDITOR_ID), actionType: 'COMPLETED', objectType: 'TASK', objectId: T1 });
+    const log = await t.call('GET', '/api/audit/v1/user-audits?start=0&end=4102444800000&objectType=HOPPER_TASK');
+    expect(log.json[0]).toMatchObject({ userId: String(EDITOR_ID), actionType: 'COMPLETED', objectType: 'HOPPER_TASK', objectId: T1 });
   });
 
   it('409 on a stale version and 400 for missing outputs, leaving the task open', async () => {

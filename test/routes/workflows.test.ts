@@ -24,7 +24,7 @@ describe('POST /api/workflow/v1/instances/message', () => {
     await advance('PT1S');
     const done = (await t.call('GET', `/api/workflow/v1/instances/${id}`)).json;
     expect(done).toMatchObject({ status: 'COMPLETED', currentStep: 'done', outputs: { sum: 20 }, variables: { parameter1: 13, parameter2: 7, sum: 20 }, errorInformation: null });
-    const log = await t.call('GET', '/api/audit/v1/user-audits?start=0&end=4102444800000&objectType=WORKFLOW');
+    const log = await t.call('GET', '/api/audit/v1/user-audits?start=0&end=4102444800000&objectType=WORKFLOW_MODEL');
     expect(log.json[0]).toMatchObject({ actionType: 'STARTED', objectName: 'AddTwoNumbers', userId: String(EDITOR_ID) });
   });
 
