@@ -3,15 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, testHome } from '../helpers/cli.js';
+import { runCli, sourceBundle, testHome } from '../helpers/cli.js';
 
 // `domo-emulator app` as the README runs it: one command serves the example app with its sample data.
 const root = join(import.meta.dirname, '..', '..');
 const db = mkdtempSync(join(tmpdir(), 'domo-e2e-app-'));
 afterAll(() => rmSync(db, { recursive: true, force: true }));
 
-function startApp(args: string[]) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'main.ts'), 'app', ...args], {
+async function startApp(args: string[]) {
+  const proc = spawn(process.execPath, [await sourceBundle(), 'app', ...args], {
     cwd: root,
     env: { ...process.env, DOMO_EMULATOR_HOME: testHome },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,7 +47,7 @@ function startApp(args: string[]) {
 describe('domo-emulator app (the CLI)', () => {
   it('serves the example with its sample data in one command, and keeps the data in --db', async () => {
     const args = ['examples/sales-dashboard', '--data', 'sales=examples/sales-dashboard/sales.csv', '--port', '0', '--db', db, '--log-level', 'warn'];
-    const first = startApp(args);
+    const first = await startApp(args);
     const { url, session, stdout } = await first.ready;
     expect(stdout).toMatch(/^dataset 5168da8d-1c72-4e31-ba74-f609f73071dd \(sales\) created from .*sales\.csv: 55 rows, 5 columns$/m);
     expect(url).toMatch(/\/\?userId=587894148&customer=default/);
@@ -60,7 +60,7 @@ describe('domo-emulator app (the CLI)', () => {
     expect(await first.stop()).toBe(0);
 
     // a second start on the same --db finds the dataset (and the registered app) already there
-    const second = startApp(args);
+    const second = await startApp(args);
     const again = await second.ready;
     expect(again.stdout).toContain('dataset 5168da8d-1c72-4e31-ba74-f609f73071dd (sales) exists: kept as it is');
     const apps = await fetch(`${new URL(again.url).origin}/_emulator/apps`);

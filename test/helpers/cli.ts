@@ -59,11 +59,13 @@ export function sourceBundle(): Promise<string> {
 }
 
 /**
- * Runs the real CLI and resolves once it has printed its banner: src/main.ts through tsx, with
- * `{ bundle: true }` the built bundle, or with `{ entry }` another bundle (sourceBundle()).
+ * Runs the real CLI and resolves once it has printed its banner: the current source bundled once per test
+ * process (sourceBundle(): starts in a fraction of the time `node --import tsx src/main.ts` takes, which
+ * compiles a few hundred modules per start), with `{ bundle: true }` the built dist/ bundle `npm start`
+ * runs, with `{ entry }` another file, or with `{ tsx: true }` the TypeScript sources through tsx.
  */
-export function startCli(args: string[], env: Record<string, string> = {}, opts: { bundle?: boolean; entry?: string } = {}): Promise<CliProcess> {
-  const entry = opts.entry ? [opts.entry] : opts.bundle ? [bundlePath] : ['--import', 'tsx', join(root, 'src', 'main.ts')];
+export async function startCli(args: string[], env: Record<string, string> = {}, opts: { bundle?: boolean; entry?: string; tsx?: boolean } = {}): Promise<CliProcess> {
+  const entry = opts.entry ? [opts.entry] : opts.bundle ? [bundlePath] : opts.tsx ? ['--import', 'tsx', join(root, 'src', 'main.ts')] : [await sourceBundle()];
   const proc = spawn(process.execPath, [...entry, ...args], {
     cwd: root,
     env: { ...process.env, DOMO_EMULATOR_HOME: testHome, ...env },
@@ -110,8 +112,8 @@ export function startCli(args: string[], env: Record<string, string> = {}, opts:
 }
 
 /** Runs the CLI to completion (for flag errors) and returns its exit code and output. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'main.ts'), ...args], {
+export async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, [await sourceBundle(), ...args], {
     cwd: root,
     env: { ...process.env, DOMO_EMULATOR_HOME: testHome, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
