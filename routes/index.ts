@@ -10,6 +10,7 @@ import { beastModesRoutes } from './beast-modes.js';
 import { cardsRoutes } from './cards.js';
 import { certifiedContentRoutes } from './certified-content.js';
 import { codeEngineRoutes } from './code-engine.js';
+import { dataflowsRoutes } from './dataflows.js';
 import { datasetsRoutes } from './datasets/index.js';
 import { exportsRoutes } from './exports.js';
 import { filesRoutes } from './files.js';
@@ -33,6 +34,7 @@ export const families: Array<() => Hono<AppEnv>> = [
   groupsRoutes,
   datasetsRoutes,
   streamsRoutes,
+  dataflowsRoutes,
   accountsRoutes,
   exportsRoutes,
   appdbRoutes,

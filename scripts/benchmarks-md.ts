@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../src/paths.js';
 
 const dir = join(packageRoot, 'bench', 'results');
-const order = ['startup', 'throughput', 'datasets', 'queries', 'appdb', 'files', 'load'];
+const order = ['startup', 'throughput', 'datasets', 'queries', 'dataflows', 'appdb', 'files', 'load'];
 const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.md')) : [];
 files.sort((a, b) => {
   const ia = order.indexOf(a.replace(/\.md$/, ''));
@@ -23,6 +23,7 @@ is asserted by \`npm test\`. Regenerate this file with \`npm run bench:report\` 
 | \`node --import tsx bench/throughput.ts\` | \`GET /api/identity/v1/users/:id\` requests/s vs a bare Hono route doing one SQLite select |
 | \`node --import tsx bench/datasets.ts\` | 1M-row CSV upload and queries vs papaparse + better-sqlite3 directly |
 | \`node --import tsx bench/queries.ts\` | \`/_emulator/health\` latency while heavy dataset SQL runs vs idle; query worker start time |
+| \`node --import tsx bench/dataflows.ts\` | a SQL DataFlow run (JOIN, GROUP BY, commit) vs the same SQL in better-sqlite3 |
 | \`node --import tsx bench/appdb.ts\` | AppDB queries and bulk create vs direct SQLite JSON and mingo |
 | \`node --import tsx bench/files.ts\` | 100 MB upload/download vs a disk copy |
 | \`node --import tsx bench/load.ts\` | 50 concurrent clients, mixed reads and writes: latency p50/p99 vs the same clients on health |

@@ -24,3 +24,4 @@ export * from './migrations.js';
 export * from './remote-domostats.js';
 export * from './pdp.js';
 export * from './apps.js';
+export * from './dataflows.js';

@@ -48,8 +48,10 @@ export const streamExecutions = sqliteTable(
     finalState: text('final_state').notNull(),
     /** ACTIVE while the run's job is pending; then its final state. */
     state: text('state').notNull().default('SUCCESS'),
-    /** Bytes of source data the run held (what it read), once it ended. */
+    /** Bytes the run held in memory at its peak: its source text and the rows parsed from it, once it ended. */
     peakBytes: integer('peak_bytes'),
+    /** Bytes the rows it committed take in the database (their table's pages), once it ended. */
+    committedBytes: integer('committed_bytes'),
     rowsInserted: integer('rows_inserted').notNull(),
     bytesInserted: integer('bytes_inserted').notNull(),
     dataId: integer('data_id'),

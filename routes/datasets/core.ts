@@ -195,7 +195,8 @@ export function datasetCoreRoutes() {
       const stores = c.var.instance.stores;
       stores.datasets.access(id, actorOf(c), 'read');
       const drill = c.req.valid('query').drill ?? true;
-      return c.json(stores.cards.byDataset(id).map((card) => stores.cards.view(card, { drill })));
+      const actor = actorOf(c);
+      return c.json(stores.cards.byDataset(id).map((card) => stores.cards.view(card, { drill, access: stores.cardContent.canRead(card, actor) })));
     },
   );
 

@@ -85,6 +85,8 @@ export function rowFilter(
   p: Principal,
   dataset: Resource,
   state: { enabled: boolean; policies: PdpPolicy[]; columns: DatasetColumn[] },
+  /** The parameters' name prefix (a statement reading several filtered datasets names each's apart). */
+  prefix = 'pdp',
 ): PdpFilter | null {
   if (!state.enabled || access.can(p, 'dataset.allRows', dataset)) return null;
   const byName = new Map(state.columns.map((c) => [c.name.toLowerCase(), c]));
@@ -93,7 +95,7 @@ export function rowFilter(
   const parts: string[] = [];
   const params: Record<string, unknown> = {};
   const bind = (v: unknown) => {
-    const name = `pdp_${Object.keys(params).length}`;
+    const name = `${prefix}_${Object.keys(params).length}`;
     params[name] = v;
     return `@${name}`;
   };

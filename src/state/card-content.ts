@@ -59,6 +59,11 @@ export class CardContentStore {
     return { type: 'card', id: card.id, name: card.title, ownerIds: [card.ownerId], everyone: viaDataset ? ['CAN_VIEW'] : [] };
   }
 
+  /** Whether `actor` may see and render the card (the `access` flag of card listings). */
+  canRead(card: { id: number; title: string; ownerId: number; datasourceId: string }, actor: Actor): boolean {
+    return this.ctx.access.can(actor, 'card.read', this.resource(card, actor));
+  }
+
   /** A card's definition (its own, or the default it renders with), for those who may see the card. */
   definition(id: number, actor: Actor): Record<string, unknown> {
     const card = this.cards.get(id);

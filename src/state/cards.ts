@@ -65,8 +65,11 @@ export class CardsStore {
     return this.get(id);
   }
 
-  /** The shape of GET /api/content/v1/datasources/:id/cards entries. */
-  view(c: CardRow, opts: { drill?: boolean } = {}): Record<string, unknown> {
+  /**
+   * The shape of GET /api/content/v1/datasources/:id/cards entries. `access` (whether the caller may see the
+   * card, the access policy's answer: CardContentStore.canRead) is listed only when given.
+   */
+  view(c: CardRow, opts: { drill?: boolean; access?: boolean } = {}): Record<string, unknown> {
     const owner = this.ctx.orm.select({ name: users.displayName }).from(users).where(eq(users.id, c.ownerId)).get();
     const out: Record<string, unknown> = {
       id: c.id,
@@ -77,7 +80,7 @@ export class CardsStore {
       description: c.description,
       ownerId: c.ownerId,
       owners: [{ id: String(c.ownerId), type: 'USER', displayName: owner?.name ?? null }],
-      access: true,
+      ...(opts.access === undefined ? {} : { access: opts.access }),
       certification: this.certs.badge('CARD', c.id),
       datasourceId: c.datasourceId,
       lastModified: c.modified,

@@ -69,6 +69,29 @@ export interface DatasetSeed {
   versions?: Array<{ action: 'APPEND' | 'REPLACE'; tag?: string; rows: Cell[][]; numBytes?: number }>;
 }
 
+/**
+ * What another family knows about how it loads a dataset (its stream's runs, the DataFlow runs that write it):
+ * the dataset's status, state, validConfiguration and scheduleActive are computed from these and its uploads.
+ */
+export interface LoadReport {
+  /** The family's latest load: RUNNING since `at`, or finished at `at` (SUCCESS or ERROR). */
+  last?: { at: number; state: 'RUNNING' | 'SUCCESS' | 'ERROR' } | null;
+  /** false: the family's configuration cannot load the dataset (a stream's account is gone, a DataFlow is invalid). */
+  valid?: boolean;
+  /** The family loads the dataset again by itself (a stream schedule, a DataFlow run when its inputs update). */
+  scheduled?: boolean;
+}
+
+/** A dataset's load status as Domo shows it on the dataset. */
+export interface LoadStatus {
+  /** The outcome of the last finished load: SUCCESS, ERROR, or IDLE (nothing ever loaded). */
+  status: 'SUCCESS' | 'ERROR' | 'IDLE';
+  /** RUNNING while a load is under way, else the status. */
+  state: 'SUCCESS' | 'ERROR' | 'IDLE' | 'RUNNING';
+  validConfiguration: boolean;
+  scheduleActive: boolean;
+}
+
 export interface CommitOptions {
   action?: 'APPEND' | 'REPLACE';
   index: boolean;
@@ -109,6 +132,7 @@ export class DatasetsStore {
   /** Job kinds that run after a dataset's visible rows change (alerts, DataFlows that run on input updates). */
   private readonly changeKinds: string[] = [];
   private readonly deleteHooks: Array<(ds: DatasetRow) => void> = [];
+  private readonly loadReporters: Array<(ds: DatasetRow) => LoadReport | null> = [];
   constructor(
     private readonly ctx: StoreContext,
     /** Other families' views of a dataset: its beast modes (properties.formulas) and its certification. */
@@ -145,6 +169,36 @@ export class DatasetsStore {
    */
   onDelete(fn: (ds: DatasetRow) => void): void {
     this.deleteHooks.push(fn);
+  }
+
+  /** Another family that loads datasets (streams, DataFlows) reports how a dataset's loads stand (see LoadReport). */
+  reportsLoads(fn: (ds: DatasetRow) => LoadReport | null): void {
+    this.loadReporters.push(fn);
+  }
+
+  /**
+   * The dataset's load status: the latest of its own data versions (uploads and every load commit one, a
+   * SUCCESS) and the loads other families report (a failed stream run or DataFlow execution is an ERROR);
+   * RUNNING while any is under way.
+   */
+  loadStatus(ds: DatasetRow): LoadStatus {
+    const reports = this.loadReporters.map((f) => f(ds)).filter((r): r is LoadReport => r !== null);
+    const committed = this.ctx.sqlite
+      .prepare('SELECT max(recorded) FROM dataset_versions WHERE dataset_seq = ? AND deleted = 0')
+      .pluck()
+      .get(ds.seq) as number | null;
+    const events = reports.map((r) => r.last).filter((e): e is NonNullable<LoadReport['last']> => !!e);
+    const finished = events.filter((e) => e.state !== 'RUNNING');
+    if (committed !== null) finished.push({ at: committed, state: 'SUCCESS' });
+    // the latest outcome; at the same instant a failure is the later news (a failed run commits nothing)
+    const latest = finished.sort((a, b) => b.at - a.at || (a.state === 'ERROR' ? -1 : 1) - (b.state === 'ERROR' ? -1 : 1))[0];
+    const status = (latest?.state ?? 'IDLE') as LoadStatus['status'];
+    return {
+      status,
+      state: events.some((e) => e.state === 'RUNNING') ? 'RUNNING' : status,
+      validConfiguration: reports.every((r) => r.valid !== false),
+      scheduleActive: reports.some((r) => r.scheduled === true),
+    };
   }
 
   /** Another family's job kind that runs (payload {datasetId}) whenever a dataset's visible rows change. */
@@ -275,6 +329,7 @@ export class DatasetsStore {
       .where(eq(cards.datasourceId, ds.id))
       .get()!;
     const live = this.liveVersions(ds.seq);
+    const load = this.loadStatus(ds);
     return {
       id: ds.id,
       dataSourceId: ds.id,
@@ -284,7 +339,7 @@ export class DatasetsStore {
       name: ds.name,
       description: ds.description,
       owner: { id: String(ds.ownerId), name: owner?.name ?? null, type: 'USER', group: false },
-      status: 'SUCCESS',
+      status: load.status,
       created: ds.created,
       lastTouched: ds.lastTouched,
       lastUpdated: ds.lastUpdated,
@@ -292,8 +347,8 @@ export class DatasetsStore {
       columnCount: ds.columns.length,
       cardInfo: { cardCount: cardStats.n, cardViewCount: cardStats.views },
       properties: { ...ds.properties, formulas: { formulas: this.links.datasetFormulas(ds.id) } },
-      state: 'SUCCESS',
-      validConfiguration: true,
+      state: load.state,
+      validConfiguration: load.validConfiguration,
       validAccount: true,
       streamId: ds.streamId,
       transportType: ds.transportType,
@@ -307,7 +362,7 @@ export class DatasetsStore {
       permissions: permissionString[level],
       hidden: ds.hidden,
       tags: JSON.stringify(ds.tags),
-      scheduleActive: true,
+      scheduleActive: load.scheduleActive,
       cardCount: cardStats.n,
       cloudEngine: 'domo',
       schemaId: ds.schemaId,
@@ -456,6 +511,17 @@ export class DatasetsStore {
       }
       used.add(s.name);
     });
+    this.ctx.audit.write(actor, { action: 'UPDATED', type: 'DATA_SOURCE', id: ds.id, name: ds.name, detail: ` (schema ${ds.schemaId + 1}: ${next.length} columns)` }, () =>
+      this.applySchema(ds, next, sources),
+    );
+    return this.schemaLatest(id, actor);
+  }
+
+  /**
+   * The schema change itself (inside one transaction): every stored data version rewritten to `next`, each
+   * column from its `sources` entry (converted when the type changes) or null; a new schema id.
+   */
+  private applySchema(ds: DatasetRow, next: SchemaColumn[], sources: Array<SchemaColumn | null>): void {
     this.ctx.sqlite.transaction(() => {
       this.dropView(ds.seq);
       const schemaId = ds.schemaId + 1;
@@ -488,9 +554,7 @@ export class DatasetsStore {
         .set({ columns: next, schemaId, viewSig: '', lastTouched: now, lastUpdated: now })
         .where(eq(datasets.seq, ds.seq))
         .run();
-      this.ctx.audit.record(actor, { action: 'UPDATED', type: 'DATA_SOURCE', id: ds.id, name: ds.name, detail: ` (schema ${schemaId}: ${next.length} columns)` });
     })();
-    return this.schemaLatest(id, actor);
   }
 
   // ---------------------------------------------------------------- sharing
@@ -744,6 +808,47 @@ export class DatasetsStore {
         return { numRows: rows.length, numBytes: opts.numBytes ?? bytes };
       }),
     )();
+  }
+
+  /** Bytes a data version's rows take in the database: its table's pages, as SQLite's dbstat counts them. */
+  storedBytes(v: VersionRow): number {
+    if (!v.tableName) return 0;
+    return (this.ctx.sqlite.prepare('SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = ?').pluck().get(v.tableName) as number) ?? 0;
+  }
+
+  /**
+   * Writes rows a DataFlow computed as a new data version of its output (in the caller's transaction, with no
+   * access check: the DataFlows store decided). The output's schema becomes `columns` first when it differs
+   * (columns kept by name keep their values in older versions, converted; a value that cannot be converted
+   * is a 400 and nothing changes). Values arrive as query results give them (numbers, DATE/DATETIME text).
+   */
+  writeDerived(id: string, columns: ReadonlyArray<{ name: string; type: ColumnType }>, rows: unknown[][], opts: { action: 'APPEND' | 'REPLACE'; source: string }): VersionRow {
+    let ds = this.byId(id);
+    const next = validateColumns(columns, `output ${ds.name} columns`);
+    const same = next.length === ds.columns.length && next.every((c, i) => c.name === ds.columns[i].name && c.type === ds.columns[i].type);
+    if (!same) {
+      const old = new Map(ds.columns.map((c) => [c.name.toLowerCase(), c]));
+      this.applySchema(ds, next, next.map((c) => old.get(c.name.toLowerCase()) ?? null));
+      ds = this.byId(id);
+    }
+    const convs = ds.columns.map((c) => valueConverter(c.type));
+    return this.writeVersion(ds, { action: opts.action, tag: null, source: opts.source, indexed: true }, (insert) => {
+      let numBytes = 0;
+      rows.forEach((row, n) => {
+        const out = new Array<Cell>(convs.length);
+        for (let i = 0; i < convs.length; i++) {
+          try {
+            out[i] = convs[i](row[i] ?? null);
+          } catch (e) {
+            if (!(e instanceof ValueError)) throw e;
+            throw badRequest(`Row ${n + 1}, column '${ds.columns[i].name}' (${ds.columns[i].type}): ${e.message}`);
+          }
+          numBytes += cellText(out[i]).length + 1;
+        }
+        insert(out);
+      });
+      return { numRows: rows.length, numBytes };
+    });
   }
 
   // ---------------------------------------------------------------- data versions

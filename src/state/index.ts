@@ -4,6 +4,7 @@ import { AppDbStore } from './appdb.js';
 import { AppsStore } from './apps.js';
 import { CardContentStore } from './card-content.js';
 import { CodeEngineStore } from './code-engine.js';
+import { DataflowsStore } from './dataflows.js';
 import type { StoreContext } from './context.js';
 import { datasetFamilyStores } from './datasets-family.js';
 import { FilesStore } from './files.js';
@@ -35,6 +36,7 @@ export function createStores(base: Omit<StoreContext, 'audit'>) {
   const taskCenter = new TaskCenterStore(ctx, outbox);
   const codeEngine = new CodeEngineStore(ctx);
   const alerts = new AlertsStore(ctx, { datasets, cards, rows, outbox });
+  const dataflows = new DataflowsStore(ctx, { datasets, rows });
   // deleting a dataset deletes its cards (Domo does); their page slots, alerts, beast mode links and
   // certifications go with them, and the dataset's own (docs/cascades.md)
   datasets.onDelete((ds) => {
@@ -47,6 +49,8 @@ export function createStores(base: Omit<StoreContext, 'audit'>) {
     for (const id of cardIds) datasetFamily.certifiedContent.forget('CARD', id);
     datasetFamily.certifiedContent.forget('DATA_SOURCE', ds.id);
   });
+  // DataFlows reading or writing a deleted dataset stay, marked invalid (docs/cascades.md)
+  datasets.onDelete((ds) => dataflows.datasetDeleted(ds));
   return {
     outbox,
     roles: new RolesStore(ctx),
@@ -58,6 +62,7 @@ export function createStores(base: Omit<StoreContext, 'audit'>) {
     files: new FilesStore(ctx),
     filesets: new FileSetsStore(ctx),
     alerts,
+    dataflows,
     cardContent,
     pages,
     activity,

@@ -36,14 +36,16 @@ export class PdpStore {
   ) {}
 
   /** The row filter for `p` on a dataset (null: every row). Every reader of rows goes through this. */
-  filterFor(ds: DatasetRow, p: Principal): PdpFilter | null {
+  filterFor(ds: DatasetRow, p: Principal, paramPrefix?: string): PdpFilter | null {
     const state = this.stateRow(ds.seq);
     if (!state?.enabled) return null;
-    return rowFilter(this.ctx.access, p, this.datasets.resource(ds), {
-      enabled: true,
-      policies: this.rows(ds.seq).map(toPolicy),
-      columns: ds.columns.map((c) => ({ name: c.name, type: c.type })),
-    });
+    return rowFilter(
+      this.ctx.access,
+      p,
+      this.datasets.resource(ds),
+      { enabled: true, policies: this.rows(ds.seq).map(toPolicy), columns: ds.columns.map((c) => ({ name: c.name, type: c.type })) },
+      paramPrefix,
+    );
   }
 
   enabled(ds: DatasetRow): boolean {

@@ -19,10 +19,11 @@
 import { createReadStream, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { compileDomoExpression, compileDomoSql, type CompiledQuery, type CompileTarget } from '../engines/sql/compile.js';
+import { compileDomoExpression, compileDomoSql, type CompiledQuery, type CompileTarget, type ScopeTable } from '../engines/sql/compile.js';
 import { registerSqlFunctions } from '../engines/sql/functions.js';
 import { asApiError, runQuery } from '../engines/sql/run.js';
 import { quoteIdent, type ColumnType, type DatasetColumn } from '../engines/sql/types.js';
+import { badRequest } from '../http/errors.js';
 import type { StoreContext } from './context.js';
 import type { Actor, DatasetRow, DatasetsStore } from './datasets.js';
 import type { PdpStore } from './pdp.js';
@@ -54,6 +55,21 @@ export interface RowSource {
   dataSignature: string;
   /** PDP is on for the dataset (the rows may be filtered for the reader). */
   pdpEnabled?: boolean;
+}
+
+/**
+ * Several datasets in scope by name, for statements that read more than one (a DataFlow's transforms): each
+ * input under its names, and the tables earlier statements made (`withTable`), which every later statement
+ * begins with as a WITH clause. Immutable: withTable returns a new scope.
+ */
+export interface RowScope {
+  tables: Record<string, ScopeTable>;
+  with: Array<{ name: string; sql: string }>;
+  /** The inputs' views (what the read-only guard allows). */
+  readable: string[];
+  params: Record<string, unknown>;
+  /** The inputs as read (for their row counts and data signatures). */
+  inputs: Array<{ names: string[]; src: RowSource }>;
 }
 
 /** Rows as the API returns them: numbers as numbers, DATE 'YYYY-MM-DD', DATETIME ISO text, NULL as null. */
@@ -123,14 +139,18 @@ export class RowService {
    * live view is rebuilt if its visible versions changed, a dataset without columns is a 400, and the
    * reader's PDP policies filter the rows. Every reader of rows comes here, so PDP applies to all of them.
    */
-  source(datasetId: string, reader: RowReader, opts: { throughObject?: boolean; export?: boolean; cardId?: number } = {}): RowSource {
+  source(
+    datasetId: string,
+    reader: RowReader,
+    opts: { throughObject?: boolean; export?: boolean; cardId?: number; paramPrefix?: string } = {},
+  ): RowSource {
     if (opts.export) this.ctx.access.require(reader, 'dataset.export', this.datasets.resource(this.datasets.byId(datasetId)));
     const t = this.datasets.queryTarget(datasetId, reader, opts.throughObject ?? false);
     // the dataset's beast modes (and a card's, read through it) are usable by name in Domo SQL
     const macros = this.beastModes.formulas(datasetId, opts.cardId);
     const base: RowSource = { dataset: t.dataset, target: { table: t.table, columns: t.columns, macros }, dataSignature: t.dataSignature };
     const pdpEnabled = this.pdp.enabled(t.dataset);
-    const filter = pdpEnabled ? this.pdp.filterFor(t.dataset, reader) : null;
+    const filter = pdpEnabled ? this.pdp.filterFor(t.dataset, reader, opts.paramPrefix) : null;
     if (!filter) return { ...base, pdpEnabled };
     // a filtered read identifies its rows by the filter too (an export of another user's rows is not "unchanged")
     return { ...this.derived(base, { filter }), pdpEnabled, dataSignature: `${base.dataSignature}|pdp:${filter.policyIds.join(',')}:${reader.userId}` };
@@ -157,6 +177,55 @@ export class RowService {
         macros: base.target.macros,
       },
     };
+  }
+
+  // ---------------------------------------------------------------- scopes (several datasets)
+
+  /**
+   * Datasets in scope by name, as `reader` may read them: each is a source() (access checked, PDP applied
+   * with its own parameter names), reachable under every name given. Beast modes do not apply (a DataFlow
+   * reads its inputs' columns). A name given twice is a 400.
+   */
+  scope(inputs: Array<{ datasetId: string; names: string[] }>, reader: RowReader): RowScope {
+    const tables: Record<string, ScopeTable> = {};
+    const seen = new Map<string, string>();
+    const read: RowScope['inputs'] = [];
+    let params: Record<string, unknown> = {};
+    inputs.forEach((input, i) => {
+      const src = this.source(input.datasetId, reader, { paramPrefix: `in${i}_pdp` });
+      const table: ScopeTable = { source: src.target.source ?? quoteIdent(src.target.table), columns: src.target.columns };
+      for (const name of input.names) {
+        const key = name.toLowerCase();
+        const other = seen.get(key);
+        if (other !== undefined && other !== input.datasetId) throw badRequest(`Table name \`${name}\` names two inputs (${other} and ${input.datasetId}): give one of them another name`);
+        seen.set(key, input.datasetId);
+        tables[name] = table;
+      }
+      params = { ...params, ...(src.target.params ?? {}) };
+      read.push({ names: input.names, src });
+    });
+    return { tables, with: [], readable: [...new Set(read.map((r) => r.src.target.table))], params, inputs: read };
+  }
+
+  /** One statement over a scope, runnable with rows() (400 for anything but one read-only SELECT of the scope's tables). */
+  scopedSql(scope: RowScope, text: string): CompiledQuery {
+    return compileDomoSql(text, this.scopeTarget(scope, true));
+  }
+
+  /**
+   * The scope with a table `name` made of a statement's result (a DataFlow's intermediate table): the
+   * statement is compiled once, as a named query later statements begin with; nothing is written anywhere.
+   */
+  withTable(scope: RowScope, name: string, text: string): RowScope {
+    const key = name.toLowerCase();
+    if (Object.keys(scope.tables).some((n) => n.toLowerCase() === key)) throw badRequest(`Table \`${name}\` already exists in this DataFlow: give the new table another name`);
+    const body = compileDomoSql(text, this.scopeTarget(scope, false)).sql;
+    const cte = `domo_tbl_${scope.with.length + 1}`;
+    return { ...scope, tables: { ...scope.tables, [name]: { source: quoteIdent(cte), columns: [] } }, with: [...scope.with, { name: cte, sql: body }] };
+  }
+
+  private scopeTarget(scope: RowScope, withTables: boolean): CompileTarget {
+    return { table: '', columns: [], tables: scope.tables, with: withTables ? scope.with : undefined, readable: scope.readable, params: scope.params };
   }
 
   // ---------------------------------------------------------------- queries

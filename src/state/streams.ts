@@ -8,7 +8,7 @@ import { defaultStages, finishesAt } from '../engines/jobs.js';
 import { badRequest, conflict, notFound } from '../http/errors.js';
 import type { AccountsStore } from './accounts.js';
 import type { StoreContext } from './context.js';
-import { validateColumns, type Actor, type DatasetsStore } from './datasets.js';
+import { validateColumns, type Actor, type DatasetRow, type DatasetsStore, type LoadReport } from './datasets.js';
 import { DomoStatsReports, domostatsReports } from './domostats.js';
 
 export type StreamRow = typeof streams.$inferSelect;
@@ -71,6 +71,19 @@ export class StreamsStore {
         this.plan(s, job.due);
       },
     });
+    datasets.reportsLoads((ds) => this.loadReport(ds));
+  }
+
+  /**
+   * How the dataset's stream stands: its latest run (ACTIVE: RUNNING; FAILED: ERROR), whether its account
+   * still exists, and whether a schedule will run it again.
+   */
+  private loadReport(ds: DatasetRow): LoadReport | null {
+    const s = this.ctx.orm.select().from(streams).where(eq(streams.datasetId, ds.id)).get();
+    if (!s) return null;
+    const e = this.executions(s.id)[0];
+    const last = !e ? null : e.state === 'ACTIVE' ? { at: e.startedAt, state: 'RUNNING' as const } : { at: e.endsAt, state: e.state === 'SUCCESS' ? ('SUCCESS' as const) : ('ERROR' as const) };
+    return { last, valid: s.accountId === null || this.accounts.find(s.accountId) !== undefined, scheduled: this.ctx.jobs.pending(fireKey(s.id)) !== undefined };
   }
 
   find(id: number): StreamRow | undefined {
@@ -216,17 +229,18 @@ export class StreamsStore {
    * configuration names, computed from the instance's state. Anything else has nothing to load: the run
    * fails saying so (never a SUCCESS with nothing).
    */
-  private source(s: StreamRow): { rows: Cell[][]; bytes: number } {
+  private source(s: StreamRow): { rows: Cell[][]; bytes: number; text: number } {
     const ds = this.datasets.byId(s.datasetId);
     if (s.sourceCsv !== null) {
-      return { rows: parseCsvText(s.sourceCsv, ds.columns, { header: true, label: `stream ${s.id} source` }), bytes: Buffer.byteLength(s.sourceCsv) };
+      const bytes = Buffer.byteLength(s.sourceCsv);
+      return { rows: parseCsvText(s.sourceCsv, ds.columns, { header: true, label: `stream ${s.id} source` }), bytes, text: bytes };
     }
     if (s.dataProviderKey.toLowerCase() === 'domostats') {
       const name = s.configuration.find((c) => c.name === 'report')?.value ?? '';
       const report = this.reports.report(name);
       if (!report) throw badRequest(`DomoStats report '${name}' is not one the emulator computes (${domostatsReports.join(', ')})`);
       const rows = report.rows.map((r) => ds.columns.map((c) => r[report.columns.findIndex((rc) => rc.name.toLowerCase() === c.name.toLowerCase())] ?? null));
-      return { rows, bytes: rows.reduce((n, r) => n + r.reduce<number>((m, v) => m + cellText(v).length + 1, 0), 0) };
+      return { rows, bytes: rows.reduce((n, r) => n + r.reduce<number>((m, v) => m + cellText(v).length + 1, 0), 0), text: 0 };
     }
     throw badRequest(
       `Stream ${s.id} (${s.dataProviderKey}) has no data the emulator can read: its connector reaches no real source here. Upload the data as parts of an execution (platform API) or with the three-stage upload of dataset ${s.datasetId}`,
@@ -238,11 +252,14 @@ export class StreamsStore {
     const s = this.find(streamId);
     const e = s && this.ctx.orm.select().from(streamExecutions).where(and(eq(streamExecutions.streamId, streamId), eq(streamExecutions.executionId, executionId))).get();
     if (!s || !e || e.state !== 'ACTIVE') return;
-    const { rows, bytes } = this.source(s);
+    const { rows, bytes, text } = this.source(s);
     const v = this.datasets.addVersion(s.datasetId, rows, { action: s.updateMethod === 'APPEND' ? 'APPEND' : 'REPLACE', source: 'STREAM', numBytes: bytes });
+    // the run's figures, from what it held and what it wrote (never from the byte count alone)
+    const held = text + heldBytes(rows);
+    const committed = this.datasets.storedBytes(v);
     this.ctx.orm
       .update(streamExecutions)
-      .set({ state: 'SUCCESS', finalState: 'SUCCESS', rowsInserted: v.numRows, bytesInserted: v.numBytes, dataId: v.dataId, endsAt: this.ctx.clock.nowMs(), peakBytes: bytes })
+      .set({ state: 'SUCCESS', finalState: 'SUCCESS', rowsInserted: v.numRows, bytesInserted: v.numBytes, dataId: v.dataId, endsAt: this.ctx.clock.nowMs(), peakBytes: held, committedBytes: committed })
       .where(and(eq(streamExecutions.streamId, streamId), eq(streamExecutions.executionId, executionId)))
       .run();
   }
@@ -308,7 +325,7 @@ export class StreamsStore {
       cancelledBy: null,
       dataTag: null,
       peakMemoryUsedBytes: done ? (e.peakBytes ?? 0) : null,
-      peakMemoryCommittedBytes: done ? (e.peakBytes ?? 0) : null,
+      peakMemoryCommittedBytes: done ? (e.committedBytes ?? 0) : null,
       exportable: false,
       manualIndex: false,
       errors: done ? e.errors : [],
@@ -380,6 +397,22 @@ export class StreamsStore {
       this.plan(this.find(f.id)!);
     }
   }
+}
+
+/**
+ * The bytes parsed rows hold in memory: per row an array (16 bytes and an 8-byte slot per cell), per value
+ * 8 bytes for a number, its UTF-8 bytes for a text (plus a 16-byte string header), nothing more for null.
+ */
+function heldBytes(rows: Cell[][]): number {
+  let n = 0;
+  for (const r of rows) {
+    n += 16 + 8 * r.length;
+    for (const v of r) {
+      if (v === null) continue;
+      n += typeof v === 'string' ? 16 + Buffer.byteLength(v) : 8;
+    }
+  }
+  return n;
 }
 
 /** A request id shaped like Domo's `toe`, derived from the execution (so ids stay deterministic). */

@@ -347,5 +347,42 @@ const domostats: Family = {
   ],
 };
 
-const t = matrix([datasets, uploads, pdp, streams, accountsF, exportsF, migrations, domostats]);
+// DataFlows: the Editor owns {ds} and the DataFlow {df} over it; editor2 (an Editor too, so holding
+// dataflow.manage) has no grant on either; the Participant's role lacks dataflow.manage.
+const DF = '/api/dataprocessing/v1/dataflows';
+const flowBody = (name: string) => ({
+  name,
+  inputs: [{ dataSourceId: '{ds}' }],
+  actions: [{ type: 'PublishToVault', dataSource: { name: `${name} out` }, selectStatement: 'SELECT `region`, SUM(`amount`) AS `total` FROM matrix_flow_in GROUP BY `region`' }],
+});
+const dataflowsF: Family = {
+  name: 'DataFlows',
+  who: { admin: 'admin', owner: 'editor', none: 'editor2', norole: 'part' },
+  async setup(h) {
+    const ds = await dataset(h, 'editor', 'Matrix flow in', [['part', 'CAN_VIEW']]);
+    await load(h, 'editor', ds, 'West,1\nEast,2\n', { action: 'REPLACE' });
+    const df = (await h.as('editor', 'POST', DF, JSON.parse(JSON.stringify(flowBody('Matrix flow')).replaceAll('{ds}', ds)))).id as number;
+    return { ds, df };
+  },
+  probes: [`${DF}/{df}`, `${DF}/{df}/executions`],
+  rows: [
+    { action: 'dataflow.read', as: 'owner', method: 'GET', path: `${DF}/{df}`, status: 200, answer: (j) => expect(j).toMatchObject({ name: 'Matrix flow', editable: true }) },
+    { action: 'dataflow.read', as: 'admin', method: 'GET', path: DF, status: 200, answer: (j, w) => expect(j.map((d: any) => d.id)).toContain(w.df) },
+    { action: 'dataflow.read', as: 'none', method: 'GET', path: DF, status: 200, answer: (j, w) => expect(j.map((d: any) => d.id)).not.toContain(w.df) },
+    { action: 'dataflow.read', as: 'none', method: 'GET', path: `${DF}/{df}`, status: 403, missing: 'grant CAN_VIEW on DataFlow {df}' },
+    { action: 'dataflow.read', as: 'norole', method: 'GET', path: `${DF}/{df}/executions`, status: 403, missing: 'grant CAN_VIEW on DataFlow {df}' },
+    { action: 'dataflow.create', as: 'norole', method: 'POST', path: DF, body: flowBody('By participant'), status: 403, missing: 'authority dataflow.manage' },
+    { action: 'dataflow.create', as: 'none', method: 'POST', path: DF, body: flowBody('By editor2'), status: 403, missing: 'grant CAN_VIEW on DataSet {ds}' },
+    { action: 'dataflow.create', as: 'owner', method: 'POST', path: DF, body: flowBody('Second flow'), status: 200, readback: [DF, (j) => expect(j.map((d: any) => d.name)).toEqual(['Matrix flow', 'Second flow'])] },
+    { action: 'dataflow.run', as: 'none', method: 'POST', path: `${DF}/{df}/executions`, status: 403, missing: 'grant CAN_EDIT on DataFlow {df}' },
+    { action: 'dataflow.run', as: 'norole', method: 'POST', path: `${DF}/{df}/executions`, status: 403, missing: 'authority dataflow.manage' },
+    { action: 'dataflow.run', as: 'owner', method: 'POST', path: `${DF}/{df}/executions`, status: 200, answer: (j) => expect(j.state).toBe('CREATED'), readback: [`${DF}/{df}/executions`, (j) => expect(j).toHaveLength(1)] },
+    { action: 'dataflow.update', as: 'none', method: 'PUT', path: `${DF}/{df}`, body: flowBody('Hijacked'), status: 403, missing: 'grant CAN_EDIT on DataFlow {df}' },
+    { action: 'dataflow.update', as: 'norole', method: 'DELETE', path: `${DF}/{df}`, status: 403, missing: 'authority dataflow.manage' },
+    { action: 'dataflow.update', as: 'owner', method: 'PUT', path: `${DF}/{df}`, body: flowBody('Matrix flow (renamed)'), status: 200, readback: [`${DF}/{df}`, (j) => expect(j).toMatchObject({ name: 'Matrix flow (renamed)', documentVersion: 2 })] },
+    { action: 'dataflow.update', as: 'admin', method: 'DELETE', path: `${DF}/{df}`, status: 204, readback: [DF, (j, w) => expect(j.map((d: any) => d.id)).not.toContain(w.df)] },
+  ],
+};
+
+const t = matrix([datasets, uploads, pdp, streams, accountsF, exportsF, migrations, domostats, dataflowsF]);
 afterAll(() => t.close());

@@ -188,6 +188,16 @@ const job = (name: string) => ({ jobId: EXEC_JOB, jobName: name, executionTimeou
 const titleBody = (s: string) => ({ dynamicTitle: { text: [{ type: 'TEXT', text: s }] } });
 
 const none = (why: string) => ({ none: why });
+/** A SQL DataFlow over the fixture sales dataset with one output. */
+const dataflow = (name: string) => ({
+  name,
+  databaseType: 'MYSQL',
+  inputs: [{ dataSourceId: SALES }],
+  actions: [
+    { type: 'LoadFromVault', id: 'in', name: 'sales', dataSourceId: SALES },
+    { type: 'PublishToVault', id: 'out', dependsOn: ['in'], dataSource: { name: `${name} output` }, selectStatement: 'SELECT COUNT(*) AS n FROM sales' },
+  ],
+});
 const fixed = <T extends string | number | null>(v: T) => () => v;
 const at = (k: string) => () => w[k];
 
@@ -371,6 +381,12 @@ const table: Record<string, Row[]> = {
     { route: 'POST /api/codeengine/v2/packages', as: 'priv', req: () => ({ method: 'POST', path: '/api/codeengine/v2/packages', body: pkg() }), keep: (j) => (w.pkg = j.id), entry: { type: 'CODEENGINE_PACKAGE', action: 'CREATED', id: (j) => j.id, name: fixed('Audit math'), says: '(version 1.0.0)' }, refused: { as: 'editor', status: 403 } },
     { route: 'POST /api/codeengine/v2/packages/:packageId/versions/:version/release', as: 'priv', req: () => ({ method: 'POST', path: `/api/codeengine/v2/packages/${w.pkg}/versions/1.0.0/release` }), entry: { type: 'CODEENGINE_PACKAGE', action: 'RELEASED', id: at('pkg'), name: fixed('Audit math'), says: '(version 1.0.0)' }, refused: { as: 'editor', status: 403 } },
     { route: 'POST /api/codeengine/v2/packages/:packageId/versions/:version/functions/:functionName', as: 'part', req: () => ({ method: 'POST', path: `/api/codeengine/v2/packages/${w.pkg}/versions/1.0.0/functions/add`, body: { inputVariables: { a: 2, b: 3 } } }), entry: { type: 'CODEENGINE_PACKAGE', action: 'EXECUTED', id: at('pkg'), name: fixed('Audit math'), says: '(function add, version 1.0.0: SUCCESS)' }, refused: { as: 'part', status: 400, req: () => ({ method: 'POST', path: `/api/codeengine/v2/packages/${w.pkg}/versions/1.0.0/functions/add`, body: { inputVariables: { a: 'x' } } }) } },
+  ],
+  DataFlows: [
+    { route: 'POST /api/dataprocessing/v1/dataflows', as: 'admin', req: () => ({ method: 'POST', path: '/api/dataprocessing/v1/dataflows', body: dataflow('Audit flow') }), keep: (j) => (w.flow = j.id), entry: { type: 'DATAFLOW_TYPE', action: 'CREATED', id: (j) => j.id, name: fixed('Audit flow') }, refused: { as: 'part', status: 403 } },
+    { route: 'PUT /api/dataprocessing/v1/dataflows/:dataflowId', as: 'admin', req: () => ({ method: 'PUT', path: `/api/dataprocessing/v1/dataflows/${w.flow}`, body: dataflow('Audit flow 2') }), entry: { type: 'DATAFLOW_TYPE', action: 'UPDATED', id: at('flow'), name: fixed('Audit flow 2') }, refused: { as: 'part', status: 403, req: () => ({ method: 'PUT', path: `/api/dataprocessing/v1/dataflows/${w.flow}`, body: dataflow('Not mine') }) } },
+    { route: 'POST /api/dataprocessing/v1/dataflows/:dataflowId/executions', as: 'admin', req: () => ({ method: 'POST', path: `/api/dataprocessing/v1/dataflows/${w.flow}/executions` }), entry: { type: 'DATAFLOW_TYPE', action: 'EXECUTED', id: at('flow'), name: fixed('Audit flow 2'), says: '(execution ' }, refused: { as: 'part', status: 403 } },
+    { route: 'DELETE /api/dataprocessing/v1/dataflows/:dataflowId', as: 'admin', before: async () => void (w.flow2 = (await as('admin', 'POST', '/api/dataprocessing/v1/dataflows', dataflow('Audit flow to delete'))).id), req: () => ({ method: 'DELETE', path: `/api/dataprocessing/v1/dataflows/${w.flow2}` }), entry: { type: 'DATAFLOW_TYPE', action: 'DELETED', id: at('flow2'), name: fixed('Audit flow to delete') }, refused: { as: 'part', status: 403 } },
   ],
   AIServicesAndSearch: [
     { route: 'POST /api/ai/v1/text/generation', as: 'editor', req: () => ({ method: 'POST', path: '/api/ai/v1/text/generation', body: { input: 'Why is the sky blue?' } }), entry: none('AI writes nothing') },

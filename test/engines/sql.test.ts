@@ -940,3 +940,62 @@ describe('compile targets with a source (the row service\'s derived tables)', ()
     for (const bad of ['SELECT 1', 'qty FROM t', 'qty; DROP TABLE t', '']) expect(apiError(() => compileDomoExpression(bad, target)).status).toBe(400);
   });
 });
+
+describe('compile targets with several tables in scope (a DataFlow statement)', () => {
+  beforeEach(() => {
+    db.exec(`CREATE TABLE ds_regions ("code" TEXT, "name" TEXT); INSERT INTO ds_regions VALUES ('East', 'Eastern'), ('West', 'Western')`);
+  });
+  const scope = (extra: Partial<Parameters<typeof compileDomoSql>[1]> = {}) => ({
+    table: '',
+    columns: [],
+    tables: {
+      sales: { source: quoteIdent(TABLE), columns: COLUMNS },
+      Regions: { source: `(SELECT v.* FROM "ds_regions" AS v WHERE v."code" <> @in1_pdp_0)`, columns: [] },
+    },
+    readable: [TABLE, 'ds_regions'],
+    params: { in1_pdp_0: 'Nowhere' },
+    ...extra,
+  });
+
+  it('each name reads its own table (case-insensitively); a JOIN of two works', () => {
+    const q = compileDomoSql('SELECT r.`name`, SUM(s.qty) AS q FROM sales s JOIN REGIONS r ON r.code = s.region GROUP BY r.`name` ORDER BY r.`name`', scope());
+    expect(runQuery(db, q).rows).toEqual([
+      ['Eastern', 5],
+      ['Western', 7],
+    ]);
+  });
+
+  it('names the tables in scope when a query names another, and refuses schema-qualified names', () => {
+    expect(apiError(() => compileDomoSql('SELECT * FROM other_secret', scope())).message).toMatch(/^Unknown table `other_secret`: .*\(`sales`, `Regions`\)/);
+    expect(apiError(() => compileDomoSql('SELECT * FROM main.sales', scope())).message).toMatch(/^Unknown table main\.sales/);
+    // a query's own CTE of the same name wins, as in SQL
+    expect(runQuery(db, compileDomoSql('WITH sales AS (SELECT 1 AS x) SELECT * FROM sales', scope())).rows).toEqual([[1]]);
+  });
+
+  it('begins every statement with the scope’s named queries, merged with the query’s own WITH', () => {
+    const made = compileDomoSql('SELECT region, qty FROM sales WHERE qty > 2', scope()).sql;
+    const withMade = scope({
+      tables: { ...scope().tables, big: { source: quoteIdent('domo_tbl_1'), columns: [] } },
+      with: [{ name: 'domo_tbl_1', sql: made }],
+    });
+    expect(runQuery(db, compileDomoSql('SELECT COUNT(*) FROM big', withMade)).rows).toEqual([[2]]);
+    const q = compileDomoSql('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2) SELECT b.region, n.i FROM big b, n ORDER BY b.region, n.i', withMade);
+    expect(q.sql.startsWith('WITH RECURSIVE "domo_tbl_1" AS (')).toBe(true);
+    expect(runQuery(db, q).rows).toEqual([
+      ['East', 1],
+      ['East', 2],
+      ['West', 1],
+      ['West', 2],
+    ]);
+  });
+
+  it('the read-only guard allows the readable tables only, whatever a source adds', () => {
+    const leak = scope({ tables: { sales: { source: `(SELECT v.* FROM ${quoteIdent(TABLE)} AS v WHERE v.note IN (SELECT secret FROM other_secret))`, columns: [] } } });
+    expect(apiError(() => runQuery(db, compileDomoSql('SELECT * FROM sales', leak))).message).toBe('A query can read only its own dataset');
+    const narrow = scope({ readable: [TABLE] });
+    expect(apiError(() => runQuery(db, compileDomoSql('SELECT * FROM Regions', narrow))).message).toBe('A query can read only its own dataset');
+    for (const bad of ["SELECT readfile('/etc/passwd')", 'INSERT INTO sales VALUES (1)', "ATTACH '/tmp/x' AS x", 'SELECT * FROM sales; DELETE FROM sales']) {
+      expect(apiError(() => compileDomoSql(bad, scope())).status).toBe(400);
+    }
+  });
+});

@@ -57,6 +57,26 @@ export interface CompileTarget {
    * HAVING like Domo's. A real column of the same name wins.
    */
   macros?: Record<string, string>;
+  /**
+   * Several tables in scope by name (a DataFlow transform reads its inputs and the tables earlier
+   * transforms made). With `tables`, a table reference must name one of them (case-insensitively, after the
+   * query's own CTEs), or the query is a 400 naming what it may read; `table`/`source` are then unused.
+   */
+  tables?: Record<string, ScopeTable>;
+  /**
+   * Named queries every statement over this scope begins with, in order: emitted as the statement's
+   * top-level WITH clause (merged with the query's own). A DataFlow's intermediate tables are these, so each
+   * is written once however often later transforms name it. Compiled SQLite text built by the row service.
+   */
+  with?: Array<{ name: string; sql: string }>;
+  /** With `tables`: the bare tables (views) the read-only guard allows, every input's. */
+  readable?: string[];
+}
+
+/** A table of a scope: what a reference to it reads (SQLite text: a quoted view, a derived table, a `with` name). */
+export interface ScopeTable {
+  source: string;
+  columns: DatasetColumn[];
 }
 
 export interface CompiledQuery {
@@ -200,12 +220,26 @@ class Confiner {
 
   /** The SQL every table reference becomes: the quoted table, or the target's derived-table source. */
   private readonly from: string;
+  /** A scope's tables by case-folded name (null: every reference reads `from`). */
+  private readonly named: Map<string, ScopeTable> | null;
+  private readonly scopeNames: string[];
 
   constructor(
     target: CompileTarget,
     private readonly source: string,
   ) {
     this.from = target.source ?? quoteIdent(target.table);
+    this.named = target.tables ? new Map(Object.entries(target.tables).map(([k, v]) => [foldCase(k), v])) : null;
+    this.scopeNames = Object.keys(target.tables ?? {});
+  }
+
+  /** What a reference to a table of the scope reads; a 400 naming the tables in scope for any other name. */
+  private scoped(parts: string[]): string {
+    const list = this.scopeNames.length ? this.scopeNames.map((n) => `\`${n}\``).join(', ') : 'none';
+    if (parts.length !== 1) throw bad(`Unknown table ${parts.join('.')}: name a table of this DataFlow without a schema (tables: ${list})`);
+    const hit = this.named!.get(foldCase(parts[0]));
+    if (!hit) throw bad(`Unknown table \`${parts[0]}\`: this statement can read the DataFlow's inputs and the tables made before it (${list})`);
+    return hit.source;
   }
 
   /** One expression (a formula): its subqueries are confined like any query's. */
@@ -377,7 +411,8 @@ class Confiner {
     }
     const cte = parts.length === 1 ? scope.get(foldCase(parts[0])) : undefined;
     const aliased = this.aliasAt(items, e + 1);
-    const sql = (cte ? quoteIdent(cte) : this.from) + (aliased ? '' : ` AS ${quoteIdent(parts[parts.length - 1])}`);
+    const read = cte ? quoteIdent(cte) : this.named ? this.scoped(parts) : this.from;
+    const sql = read + (aliased ? '' : ` AS ${quoteIdent(parts[parts.length - 1])}`);
     items.splice(j, e - j + 1, raw(sql, { start: n.start, end: items[e].end }));
     return this.afterTable(items, j + 1);
   }
@@ -1099,7 +1134,7 @@ function leftChain(a: Node[], i: number): number {
  */
 export function compileDomoSql(sql: string, target: CompileTarget): CompiledQuery {
   if (typeof sql !== 'string' || !sql.trim()) throw bad('The SQL query is empty');
-  if (!target?.table) throw new Error('compileDomoSql: target.table is required');
+  if (!target?.table && !target?.tables) throw new Error('compileDomoSql: target.table (or target.tables) is required');
   const tree = buildTree(expandMacros(tokenize(sql), target));
 
   // exactly one statement (trailing semicolons are fine)
@@ -1120,7 +1155,18 @@ export function compileDomoSql(sql: string, target: CompileTarget): CompiledQuer
 
   new Confiner(target, sql).query(tree, new Map());
   const out = new Dialect().rewrite(tree);
+  if (target.with?.length) prependWith(out, target.with);
   return { sql: emit(out), target };
+}
+
+/**
+ * Puts a scope's named queries first in the statement's top-level WITH clause (after RECURSIVE, before the
+ * query's own CTEs, which may then name them), or adds one.
+ */
+function prependWith(out: Node[], named: Array<{ name: string; sql: string }>): void {
+  const head = named.map((w) => `${quoteIdent(w.name)} AS (${w.sql})`).join(', ');
+  if (isWord(out[0], 'WITH')) out.splice(isWord(out[1], 'RECURSIVE') ? 2 : 1, 0, raw(`${head},`));
+  else out.unshift(raw(`WITH ${head}`));
 }
 
 

@@ -76,7 +76,7 @@ function prepare(db: Database.Database, q: CompiledQuery): Database.Statement {
   if (!stmt.readonly || !stmt.reader) throw badRequest('Only a read-only SELECT query is allowed');
   if (q.target) {
     try {
-      assertConfined(db, q.sql, q.target.table, bindings(q));
+      assertConfined(db, q.sql, q.target.tables ? (q.target.readable ?? []) : [q.target.table], bindings(q));
     } catch (err) {
       throw toApiError(err);
     }
@@ -140,10 +140,11 @@ function computeAllowedPages(db: Database.Database, table: string): Set<string> 
  * A guard that does not trust the compiler: SQLite's own program for the statement may open no b-tree but the
  * target's (and its indexes), no virtual table (pragma_*, json_each, dbstat) and call no file function.
  */
-function assertConfined(db: Database.Database, sql: string, table: string, params: [Record<string, unknown>] | []): void {
-  // Allowed: what the bare table reads, never what a source adds (a computed column or a row filter must
-  // read that same dataset only).
-  const allowed = allowedPages(db, table);
+function assertConfined(db: Database.Database, sql: string, tables: readonly string[], params: [Record<string, unknown>] | []): void {
+  // Allowed: what the bare tables read, never what a source adds (a computed column or a row filter must
+  // read that same dataset only). A DataFlow statement reads its inputs' views, every one of them.
+  const allowed = new Set<string>();
+  for (const t of tables) for (const p of allowedPages(db, t)) allowed.add(p);
   for (const op of explain(db, sql, params)) {
     if (OPENS.has(op.opcode) && !allowed.has(`${op.p3}:${op.p2}`)) {
       throw badRequest('A query can read only its own dataset');

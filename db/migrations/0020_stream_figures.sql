@@ -1,0 +1,1 @@
+ALTER TABLE `stream_executions` ADD `committed_bytes` integer;
