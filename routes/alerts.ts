@@ -1,21 +1,21 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../src/http/env.js';
-import { csvList, jsonId, numericId, queryBool } from '../src/http/paging.js';
+import { csvList, numericId, flag } from '../src/http/paging.js';
 import { parseOrThrow, valid } from '../src/http/validate.js';
 import { subscriptionTypes, type AlertActor } from '../src/state/alerts.js';
 
 const actorOf = (c: Context<AppEnv>): AlertActor => c.var.principal;
 const alertParam = z.object({ alertId: numericId });
 const subType = z.string().trim().toUpperCase().pipe(z.enum(subscriptionTypes));
-const subscription = z.object({ subscriberId: jsonId, type: subType });
+const subscription = z.object({ subscriberId: numericId, type: subType });
 
 const listQuery = z.object({
-  all: queryBool.optional(),
+  all: flag.optional(),
   cardId: numericId.optional(),
-  currentUserSubscriptions: queryBool.optional(),
+  currentUserSubscriptions: flag.optional(),
   dataSetId: z.string().trim().min(1).optional(),
-  disabled: queryBool.optional(),
+  disabled: flag.optional(),
   fields: csvList.optional(),
   limit: z.coerce.number().int().min(0).max(10_000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
@@ -24,8 +24,8 @@ const listQuery = z.object({
   sort: z.string().trim().min(1).default('createdAt'),
   subscriberId: numericId.optional(),
   subscriptionTypes: csvList.pipe(z.array(subType)).optional(),
-  suggested: queryBool.optional(),
-  triggered: queryBool.optional(),
+  suggested: flag.optional(),
+  triggered: flag.optional(),
 });
 
 const shareBody = z.object({

@@ -10,6 +10,7 @@ import { XLSX_TYPE, xlsx } from '../src/engines/xlsx.js';
 import type { AppEnv } from '../src/http/env.js';
 import { requires } from '../src/http/auth.js';
 import { ApiError, badRequest, conflict } from '../src/http/errors.js';
+import { flag, numericId } from '../src/http/paging.js';
 import { readJsonBody, readTextBody, valid } from '../src/http/validate.js';
 import type { RowSource } from '../src/state/rows.js';
 import type { CompiledQuery } from '../src/engines/sql/compile.js';
@@ -68,7 +69,7 @@ const dataQuery = z.looseObject({
 });
 
 const usersQuery = z.object({
-  includeDetails: z.enum(['true', 'false']).optional(),
+  includeDetails: flag.optional(),
   limit: z.coerce.number().int().min(0).max(10_000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
@@ -216,16 +217,16 @@ export function appFrameworkRoutes() {
   r.get('/domo/users/v1', valid('query', usersQuery), (c) => {
     const q = c.req.valid('query');
     const { users } = c.var.instance.stores.users.list(q);
-    return c.json(users.map((u) => userView(c, u, q.includeDetails === 'true')));
+    return c.json(users.map((u) => userView(c, u, q.includeDetails === true)));
   });
 
-  r.get('/domo/users/v1/:userId', valid('param', z.object({ userId: z.coerce.number().int().positive() })), valid('query', usersQuery.pick({ includeDetails: true })), (c) =>
-    c.json(userView(c, c.var.instance.stores.users.get(c.req.valid('param').userId), c.req.valid('query').includeDetails === 'true')),
+  r.get('/domo/users/v1/:userId', valid('param', z.object({ userId: numericId })), valid('query', usersQuery.pick({ includeDetails: true })), (c) =>
+    c.json(userView(c, c.var.instance.stores.users.get(c.req.valid('param').userId), c.req.valid('query').includeDetails === true)),
   );
 
   r.get('/domo/groups/v1', valid('query', usersQuery.omit({ includeDetails: true })), (c) => c.json(c.var.instance.stores.groups.list(c.req.valid('query'))));
 
-  r.get('/domo/groups/v1/:groupId', valid('param', z.object({ groupId: z.coerce.number().int().positive() })), (c) =>
+  r.get('/domo/groups/v1/:groupId', valid('param', z.object({ groupId: numericId })), (c) =>
     c.json(c.var.instance.stores.groups.get(c.req.valid('param').groupId)),
   );
 

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { columnTypes, isPlainObject, type JsonValue } from '../src/engines/documents/index.js';
 import type { AppEnv } from '../src/http/env.js';
-import { csvList, queryBool } from '../src/http/paging.js';
+import { csvList, flag } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
 import { entityTypes, permissionNames, type AppDbActor, type AppDbStore, type DocumentsPayload } from '../src/state/appdb.js';
 
@@ -83,7 +83,7 @@ const updateCollectionBody = z.object({
   filters: z.array(rule).nullable().optional(),
   exportable: z.boolean().optional(),
 });
-const exportQuery = z.object({ includeRelatedCollections: queryBool.optional() });
+const exportQuery = z.object({ includeRelatedCollections: flag.optional() });
 
 const actorOf = (c: Context<AppEnv>): AppDbActor => c.var.principal;
 

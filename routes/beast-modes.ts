@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../src/http/env.js';
-import { numericId, queryBool } from '../src/http/paging.js';
+import { numericId, flag } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
 
 const bmParam = z.object({ beastmodeId: numericId });
@@ -32,7 +32,7 @@ export function beastModesRoutes() {
   r.put(
     `${base}/template/:beastmodeId`,
     valid('param', bmParam),
-    valid('query', z.object({ strict: queryBool.optional() })),
+    valid('query', z.object({ strict: flag.optional() })),
     valid('json', updateBody),
     (c) => {
       return c.json(c.var.instance.stores.beastModes.update(c.req.valid('param').beastmodeId, c.req.valid('json'), c.req.valid('query').strict ?? false, c.var.principal));

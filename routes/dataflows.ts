@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../src/http/env.js';
-import { numericId, pagingQuery } from '../src/http/paging.js';
+import { numericId, pagingQuery, flag } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
-import { actorOf, looseBool, looseId, upperEnum } from './datasets/common.js';
+import { actorOf, upperEnum } from './datasets/common.js';
 
 /**
  * DataFlows (SQL DataFlows, Magic ETL's SQL sibling): routes Domo's own clients use under
@@ -17,8 +17,8 @@ const input = z
   .object({
     dataSourceId: id,
     dataSourceName: z.string().max(1024).optional(),
-    executeFlowWhenUpdated: looseBool.optional(),
-    onlyLoadNewVersions: looseBool.optional(),
+    executeFlowWhenUpdated: flag.optional(),
+    onlyLoadNewVersions: flag.optional(),
     recentVersionCutoffMs: z.number().int().min(0).optional(),
   })
   .loose();
@@ -44,7 +44,7 @@ const body = z
     name: z.string().trim().min(1).max(1024),
     description: z.string().max(10_000).optional(),
     databaseType: z.string().trim().max(50).optional(),
-    responsibleUserId: looseId.optional(),
+    responsibleUserId: numericId.optional(),
     runState: upperEnum(['ENABLED', 'DISABLED']).optional(),
     enabled: z.boolean().optional(),
     inputs: z.array(input).max(100),

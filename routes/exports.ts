@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
+import { flag } from '../src/http/paging.js';
 import { z } from 'zod';
 import type { AppEnv } from '../src/http/env.js';
 import { valid } from '../src/http/validate.js';
-import { actorOf, datasetParam, looseBool } from './datasets/common.js';
+import { actorOf, datasetParam } from './datasets/common.js';
 
 const columnRef = z.union([
   z.string().min(1),
@@ -25,8 +26,8 @@ const exportBody = z.object({
   region: z.string().trim().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS region such as us-east-1'),
   queryRequest: z
     .object({
-      includeBOM: looseBool.optional(),
-      useCache: looseBool.optional(),
+      includeBOM: flag.optional(),
+      useCache: flag.optional(),
       query: z
         .object({
           columns: z.array(columnRef).max(1000).optional(),

@@ -1,8 +1,10 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { discard, receiveFile, resolveContentType, sendBlob } from '../src/engines/blobs.js';
+import { discard, resolveContentType } from '../src/engines/blobs.js';
+import { sendBlob } from '../src/http/file-download.js';
+import { receiveFile } from '../src/http/file-upload.js';
 import type { AppEnv } from '../src/http/env.js';
-import { csvList, numericId, queryBool } from '../src/http/paging.js';
+import { csvList, numericId, flag } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
 import { grantPattern, type Expand, type UploadedBytes } from '../src/state/files.js';
 
@@ -18,7 +20,7 @@ const uploadQuery = z.object({
   name: z.string().trim().min(1, 'name is required').max(255),
   description: z.string().max(4000).optional(),
   /** The reference's text: public defaults to true (its code example says false). */
-  public: queryBool.optional(),
+  public: flag.optional(),
 });
 
 const listQuery = z.object({

@@ -1,9 +1,11 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { discard, isTextLike, receiveMultipart, requestBodySource, resolveContentType, sendBlob } from '../src/engines/blobs.js';
+import { discard, isTextLike, resolveContentType } from '../src/engines/blobs.js';
+import { sendBlob } from '../src/http/file-download.js';
+import { receiveMultipart, requestBodySource } from '../src/http/file-upload.js';
 import type { AppEnv } from '../src/http/env.js';
 import { badRequest, unsupportedMediaType } from '../src/http/errors.js';
-import { queryBool } from '../src/http/paging.js';
+import { flag } from '../src/http/paging.js';
 import { parseClientJson, parseOrThrow, valid } from '../src/http/validate.js';
 import { filterOperators, TEXT_INDEX_BYTES } from '../src/state/filesets.js';
 
@@ -47,7 +49,7 @@ const setSearchQuery = z.object({
 });
 const fileSearchQuery = z.object({
   directoryPath: z.string().max(1024).optional(),
-  immediateChildren: queryBool.default(false),
+  immediateChildren: flag.default(false),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   next: z.string().max(4096).optional(),
 });

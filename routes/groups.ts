@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../src/http/env.js';
-import { jsonId, numericId, pagingQuery } from '../src/http/paging.js';
+import { numericId, pagingQuery } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
 
 const groupParam = z.object({ groupId: numericId });
@@ -15,8 +15,8 @@ const createBody = z.object({
     .pipe(z.enum(['closed', 'open', 'dynamic'])),
 });
 const removal = z.object({
-  groupId: jsonId,
-  removeMembers: z.array(z.object({ type: z.string().transform((s) => s.toUpperCase()).pipe(z.literal('USER')), id: jsonId })),
+  groupId: numericId,
+  removeMembers: z.array(z.object({ type: z.string().transform((s) => s.toUpperCase()).pipe(z.literal('USER')), id: numericId })),
 });
 /** The reference's example is an array; its table describes one object. Both are accepted. */
 const accessBody = z.union([z.array(removal).min(1), removal.transform((v) => [v])]);

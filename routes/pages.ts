@@ -1,15 +1,15 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../src/http/env.js';
-import { jsonId, numericId } from '../src/http/paging.js';
+import { numericId } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
 import type { PageActor } from '../src/state/pages.js';
 
 const actorOf = (c: Context<AppEnv>): PageActor => c.var.principal;
-const createBody = z.object({ parentPageId: jsonId, title: z.string().trim().min(1).max(255), hasLayout: z.boolean().default(true) });
+const createBody = z.object({ parentPageId: numericId, title: z.string().trim().min(1).max(255), hasLayout: z.boolean().default(true) });
 const moveBody = z.object({
-  pageIds: z.array(jsonId).min(1).refine((a) => new Set(a).size === a.length, { message: 'pageIds must be unique' }),
-  parentPageId: jsonId,
+  pageIds: z.array(numericId).min(1).refine((a) => new Set(a).size === a.length, { message: 'pageIds must be unique' }),
+  parentPageId: numericId,
   pagePermission: z.literal('ORIGINAL'),
 });
 const revokeParams = z.object({ pageId: numericId, personId: numericId });

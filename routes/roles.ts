@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../src/http/env.js';
-import { jsonId, numericId } from '../src/http/paging.js';
+import { numericId } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
 
 const idParam = z.object({ roleId: numericId });
@@ -9,7 +9,7 @@ const idParam = z.object({ roleId: numericId });
 const createBody = z.object({
   name: z.string().trim().min(1).max(255),
   description: z.string().max(2000).optional(),
-  fromRoleId: jsonId.optional(),
+  fromRoleId: numericId.optional(),
 });
 const authority = z.string().trim().min(1).max(255).regex(/^[A-Za-z0-9_.:-]+$/, 'an authority is a name like dataset.manage');
 

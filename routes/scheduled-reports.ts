@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { frequencies, daysToRunProblem, isTimeZone } from '../src/engines/report-schedule.js';
 import type { AppEnv } from '../src/http/env.js';
-import { jsonId, numericId, queryBool } from '../src/http/paging.js';
+import { numericId, flag } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
 import { historyOrders, type ReportActor } from '../src/state/scheduled-reports.js';
 
@@ -20,7 +20,7 @@ const resourceParams = z.object({
 });
 
 const int = (def: number) => z.coerce.number().int().min(0).max(10_000).default(def);
-const bool = (def: boolean) => queryBool.default(def);
+const bool = (def: boolean) => flag.default(def);
 const filter = z.string().default('USER');
 const listQuery = z.object({
   filter,
@@ -47,7 +47,7 @@ const extendedQuery = z.object({
 const createdQuery = z.object({ filter, days: z.coerce.number().int().min(0).max(36_500).default(10), isAscending: bool(false) });
 const pageQuery = z.object({ limit: int(100), skip: int(0) });
 const recipientQuery = z.object({ userId: numericId.optional(), emailId: z.string().trim().min(3).optional() });
-const attachQuery = z.object({ attachmentInclude: queryBool.optional() });
+const attachQuery = z.object({ attachmentInclude: flag.optional() });
 const timestamp = z.coerce.number().int().min(0);
 
 const recipient = z.object({
@@ -81,15 +81,15 @@ const checkDays = (s: { frequency?: string; daysToRun?: string }, ctx: z.Refinem
 };
 const createBody = z.object({
   title: z.string().trim().min(1).max(255),
-  pageId: jsonId.optional(),
-  cardId: jsonId.optional(),
+  pageId: numericId.optional(),
+  cardId: numericId.optional(),
   resourceType: z
     .string()
     .transform((s) => s.toUpperCase())
     .pipe(z.enum(['PAGE', 'CARD', 'DATASET', 'REPORT', 'OPEN']))
     .optional(),
   resourceId: z.union([z.string().min(1), z.number().int().positive().transform(String)]).optional(),
-  viewId: jsonId.optional(),
+  viewId: numericId.optional(),
   viewName: z.string().max(255).optional(),
   schedule: scheduleFields.superRefine(checkDays),
   attachmentInclude: z.boolean().optional(),
@@ -102,7 +102,7 @@ const updateBody = z.object({
 const reportRecipients = z
   .array(
     z.object({
-      userId: jsonId.nullable().optional(),
+      userId: numericId.nullable().optional(),
       displayName: z.string().optional(),
       emailAddress: z.string().trim().regex(/^[^@\s]+@[^@\s]+$/, 'Expected an email address'),
     }),
@@ -110,7 +110,7 @@ const reportRecipients = z
   .min(1);
 const sendWithParams = z.object({
   recipients: recipients.default([]),
-  alertActionId: jsonId.optional(),
+  alertActionId: numericId.optional(),
   emailParams: z.record(z.string(), z.unknown()).optional(),
 });
 const searchBody = z.object({
@@ -121,7 +121,7 @@ const searchBody = z.object({
   includeTypeClause: z.boolean().optional(),
   isAutomated: z.boolean().optional(),
   includeScheduleIdClause: z.boolean().optional(),
-  scheduleId: jsonId.optional(),
+  scheduleId: numericId.optional(),
 });
 
 /** Scheduled Reports API: /api/content/v1/reportschedules. Literal paths are registered before /:scheduleId. */
@@ -130,7 +130,7 @@ export function scheduledReportsRoutes() {
   const actor = (c: { var: AppEnv['Variables'] }): ReportActor => c.var.principal;
 
   // ---- literal paths first
-  r.post(`${base}/card-email-data`, valid('json', z.array(jsonId).min(1)), async (c) =>
+  r.post(`${base}/card-email-data`, valid('json', z.array(numericId).min(1)), async (c) =>
     c.json(await c.var.instance.stores.scheduledReports.cardEmailData(c.req.valid('json'), actor(c))),
   );
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../src/http/env.js';
 import { numericId } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
-import { actorOf, looseId, upperEnum } from './datasets/common.js';
+import { actorOf, upperEnum } from './datasets/common.js';
 
 const streamParam = z.object({ streamId: numericId });
 
@@ -14,7 +14,7 @@ const streamBody = z.object({
     .array(z.object({ name: z.string().min(1).max(500), value: z.coerce.string(), type: z.string().max(100).default('string'), category: z.string().max(100).default('METADATA') }))
     .max(1000)
     .default([]),
-  account: z.object({ id: looseId }).nullable().optional(),
+  account: z.object({ id: numericId }).nullable().optional(),
   updateMethod: upperEnum(['APPEND', 'REPLACE']),
   dataProvider: z.object({ key: z.string().trim().min(1).max(200) }),
   dataSource: z.object({

@@ -1,14 +1,14 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../src/http/env.js';
-import { csvList, queryBool } from '../src/http/paging.js';
+import { csvList, flag } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
 
 const idText = z.string().trim().min(1).max(200);
 const queueParam = z.object({ queueId: idText });
 const taskParams = z.object({ queueId: idText, taskId: idText });
-const renderQuery = z.object({ render: queryBool.optional(), renderParts: csvList.optional() });
-const listQuery = z.object({ combineAttributes: queryBool.optional(), archived: queryBool.optional() });
+const renderQuery = z.object({ render: flag.optional(), renderParts: csvList.optional() });
+const listQuery = z.object({ combineAttributes: flag.optional(), archived: flag.optional() });
 const range = z.tuple([z.iso.datetime({ offset: true }), z.iso.datetime({ offset: true })]);
 const strList = z.array(z.union([z.string(), z.number()]).transform(String));
 const taskFilter = z

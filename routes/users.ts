@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../src/http/env.js';
-import { jsonId, numericId, pagingQuery } from '../src/http/paging.js';
+import { numericId, pagingQuery } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
 import type { UserPart } from '../src/state/users.js';
 
@@ -31,13 +31,13 @@ const userFields = {
   displayName: z.string().trim().min(1).max(255),
   emailAddress: z.email(),
   userName: z.string().trim().min(1).max(255).optional(),
-  roleId: jsonId,
+  roleId: numericId,
   title: optionalText,
   department: optionalText,
   phoneNumber: optionalText,
   location: optionalText,
   employeeId: optionalText,
-  managerId: jsonId.nullable().optional(),
+  managerId: numericId.nullable().optional(),
   timeZone: optionalText,
   locale: optionalText,
 };

@@ -30,7 +30,7 @@ import { ApiError } from './http/errors.js';
 import { Scheduler } from './jobs/scheduler.js';
 import type { Config } from './config.js';
 import { QueryPool } from './engines/sql/pool.js';
-import { adminUserId, seeders } from './fixtures.js';
+import { adminUserId, seeders } from './fixtures/index.js';
 import { Journal } from './http/journal.js';
 import { IdGenerator } from './ids.js';
 import type { Logger } from './logger.js';

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../../src/http/env.js';
-import type { Actor } from '../../src/state/datasets.js';
+import type { Actor } from '../../src/state/datasets/index.js';
 
 /** The calling principal, as the datasets stores receive it. */
 export const actorOf = (c: Context<AppEnv>): Actor => c.var.principal;
@@ -9,20 +9,6 @@ export const actorOf = (c: Context<AppEnv>): Actor => c.var.principal;
 /** A dataset id in a path (Domo's are UUIDs; any id up to 100 characters is looked up). */
 export const datasetId = z.string().trim().min(1).max(100);
 export const datasetParam = z.object({ datasetId });
-
-/** A flag given as a JSON boolean or as the strings "true"/"false" (the reference sends index: "true"). */
-export const looseBool = z.union([
-  z.boolean(),
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.enum(['true', 'false', '1', '0']))
-    .transform((v) => v === 'true' || v === '1'),
-]);
-
-/** A positive integer id given as a number or a numeric string. */
-export const looseId = z.union([z.number().int().positive(), z.string().trim().regex(/^\d+$/, 'expected a numeric id').transform(Number)]);
 
 /** Upper-cases before matching an enum (APPEND, append, Append). */
 export const upperEnum = <const T extends readonly [string, ...string[]]>(values: T): z.ZodType<T[number], string> =>

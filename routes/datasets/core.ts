@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../../src/http/env.js';
-import { numericId, pagingQuery, queryBool } from '../../src/http/paging.js';
+import { numericId, pagingQuery, flag } from '../../src/http/paging.js';
 import { valid } from '../../src/http/validate.js';
-import { accessLevels } from '../../src/state/datasets.js';
-import { actorOf, datasetParam, looseBool, looseId, upperEnum } from './common.js';
+import { accessLevels } from '../../src/state/datasets/index.js';
+import { actorOf, datasetParam, upperEnum } from './common.js';
 
 const column = z.object({
   name: z.string().max(1024),
@@ -60,16 +60,16 @@ const tagsBody = z.union([
 const principalType = upperEnum(['USER', 'GROUP']);
 const shareBody = z.object({
   permissions: z
-    .array(z.object({ id: looseId, type: principalType.default('USER'), accessLevel: upperEnum(accessLevels) }))
+    .array(z.object({ id: numericId, type: principalType.default('USER'), accessLevel: upperEnum(accessLevels) }))
     .min(1)
     .max(1000),
-  sendEmail: looseBool.optional(),
+  sendEmail: flag.optional(),
   message: z.string().max(10_000).optional(),
 });
 
 const removeManyBody = z.union([
-  z.array(z.object({ id: looseId, type: principalType.default('USER') })).min(1).max(1000),
-  z.object({ users: z.array(z.object({ id: looseId, type: principalType.default('USER') })).min(1).max(1000) }).transform((b) => b.users),
+  z.array(z.object({ id: numericId, type: principalType.default('USER') })).min(1).max(1000),
+  z.object({ users: z.array(z.object({ id: numericId, type: principalType.default('USER') })).min(1).max(1000) }).transform((b) => b.users),
 ]);
 
 const alterBody = z.union([
@@ -132,7 +132,7 @@ export function datasetCoreRoutes() {
   r.get(
     '/api/query/v1/datasources/:datasetId/schema/indexed',
     valid('param', datasetParam),
-    valid('query', z.object({ includeHidden: queryBool.optional() })),
+    valid('query', z.object({ includeHidden: flag.optional() })),
     (c) =>
       c.json(
         c.var.instance.stores.datasets.schemaIndexed(c.req.valid('param').datasetId, actorOf(c), c.req.valid('query').includeHidden ?? false),
@@ -189,7 +189,7 @@ export function datasetCoreRoutes() {
   r.get(
     '/api/content/v1/datasources/:datasetId/cards',
     valid('param', datasetParam),
-    valid('query', z.object({ drill: queryBool.optional() })),
+    valid('query', z.object({ drill: flag.optional() })),
     (c) => {
       const id = c.req.valid('param').datasetId;
       const stores = c.var.instance.stores;

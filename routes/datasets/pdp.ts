@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../../src/http/env.js';
-import { csvList, jsonId, numericId } from '../../src/http/paging.js';
+import { csvList, numericId, flag } from '../../src/http/paging.js';
 import { valid } from '../../src/http/validate.js';
-import { actorOf, datasetId, looseBool, upperEnum } from './common.js';
+import { actorOf, datasetId, upperEnum } from './common.js';
 
 const operators = ['EQUALS', 'NOT_EQUALS', 'GREATER_THAN', 'LESS_THAN', 'GREATER_THAN_EQUAL', 'LESS_THAN_EQUAL', 'BETWEEN', 'CONTAINS', 'NOT_CONTAINS'] as const;
 const parameter = z.object({
@@ -15,16 +15,16 @@ const parameter = z.object({
 });
 const policyFields = {
   name: z.string().trim().min(1).max(255),
-  userIds: z.array(jsonId).max(100_000).optional(),
+  userIds: z.array(numericId).max(100_000).optional(),
   virtualUserIds: z.array(z.string().max(255)).max(100_000).optional(),
-  groupIds: z.array(jsonId).max(100_000).optional(),
+  groupIds: z.array(numericId).max(100_000).optional(),
   dataSourcePermissions: z.boolean().optional(),
   parameters: z.array(parameter).max(100).optional(),
 };
 const policyBody = z.object(policyFields);
 const policyPatch = z.object(policyFields).partial();
 const listQuery = z.object({ options: csvList.transform((l) => l.map((o) => o.toLowerCase())).optional() });
-const stateBody = z.object({ enabled: looseBool, external: looseBool.optional() });
+const stateBody = z.object({ enabled: flag, external: flag.optional() });
 const dsParam = z.object({ datasetId });
 const policyParam = z.object({ datasetId, filterGroupId: numericId });
 

@@ -3,7 +3,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../../src/http/env.js';
 import { badRequest } from '../../src/http/errors.js';
-import { queryBool } from '../../src/http/paging.js';
+import { flag } from '../../src/http/paging.js';
 import { parseOrThrow, readJsonBody, readTextBody, valid } from '../../src/http/validate.js';
 import { actorOf, datasetParam } from './common.js';
 
@@ -11,7 +11,7 @@ const sqlBody = z.object({ sql: z.string().min(1, 'sql must not be empty').max(1
 const execQuery = z.object({
   /** rows (default): {datasource, columns, metadata, rows, ...}; objects: an array of row objects; csv: text/csv. */
   format: z.enum(['rows', 'objects', 'array', 'csv']).optional(),
-  includeHeader: queryBool.optional(),
+  includeHeader: flag.optional(),
 });
 
 /** SQL from a JSON body {"sql": "..."} or, with Content-Type text/plain (or application/sql), the body itself. */

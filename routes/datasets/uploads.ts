@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { parseCsvStream } from '../../src/engines/csv.js';
 import type { AppEnv } from '../../src/http/env.js';
 import { badRequest, unsupportedMediaType } from '../../src/http/errors.js';
-import { numericId } from '../../src/http/paging.js';
+import { numericId, flag } from '../../src/http/paging.js';
 import { valid } from '../../src/http/validate.js';
-import { actorOf, datasetId, datasetParam, looseBool, partitionTag, upperEnum } from './common.js';
+import { actorOf, datasetId, datasetParam, partitionTag, upperEnum } from './common.js';
 
 const action = upperEnum(['APPEND', 'REPLACE']);
 const uploadParams = z.object({ datasetId, uploadId: numericId });
@@ -25,7 +25,7 @@ const startBody = z
 const commitBody = z
   .object({
     action: action.nullable().optional(),
-    index: looseBool.optional(),
+    index: flag.optional(),
     restateDataTag: partitionTag.nullable().optional(),
     dataTag: partitionTag.nullable().optional(),
     appendId: z.string().max(200).nullable().optional(),
@@ -81,7 +81,7 @@ export function datasetUploadRoutes() {
     }
   });
 
-  r.put(`${base}/:uploadId/commit`, valid('param', uploadParams), valid('query', tagQuery.extend({ index: looseBool.optional() })), valid('json', commitBody, { optional: true }), (c) => {
+  r.put(`${base}/:uploadId/commit`, valid('param', uploadParams), valid('query', tagQuery.extend({ index: flag.optional() })), valid('json', commitBody, { optional: true }), (c) => {
     const b = c.req.valid('json') ?? {};
     const q = c.req.valid('query');
     const { datasetId: id, uploadId } = c.req.valid('param');

@@ -2,16 +2,16 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../../src/http/env.js';
 import { badRequest } from '../../src/http/errors.js';
-import { numericId } from '../../src/http/paging.js';
+import { numericId, flag } from '../../src/http/paging.js';
 import { valid } from '../../src/http/validate.js';
-import { actorOf, datasetId, datasetParam, looseBool, looseId, partitionTag } from './common.js';
+import { actorOf, datasetId, datasetParam, partitionTag } from './common.js';
 
 const partitionParams = z.object({ datasetId, partitionId: partitionTag });
 const indexParams = z.object({ datasetId, indexId: numericId });
 
 const deleteVersionsBody = z.union([
-  z.array(looseId).min(1).max(10_000),
-  z.object({ dataVersionIds: z.array(looseId).min(1).max(10_000) }).transform((b) => b.dataVersionIds),
+  z.array(numericId).min(1).max(10_000),
+  z.object({ dataVersionIds: z.array(numericId).min(1).max(10_000) }).transform((b) => b.dataVersionIds),
 ]);
 
 const searchBody = z
@@ -46,8 +46,8 @@ const hydrateBody = z.object({
 /** Index request bodies: {dataIds: [...]}, a bare list of data version ids, or a list of column names (all versions). */
 const indexBody = z
   .union([
-    z.object({ dataIds: z.array(looseId).max(10_000).optional() }).transform((b) => b.dataIds),
-    z.array(looseId).max(10_000),
+    z.object({ dataIds: z.array(numericId).max(10_000).optional() }).transform((b) => b.dataIds),
+    z.array(numericId).max(10_000),
     z.array(z.string()).transform(() => undefined),
   ])
   .optional();
@@ -68,7 +68,7 @@ export function datasetVersionRoutes() {
   r.delete(
     '/api/data/v2/datasources/:datasetId/dataversions',
     valid('param', datasetParam),
-    valid('query', z.object({ index: looseBool.optional() })),
+    valid('query', z.object({ index: flag.optional() })),
     valid('json', deleteVersionsBody),
     (c) => {
       c.var.instance.stores.datasets.deleteVersions(c.req.valid('param').datasetId, c.req.valid('json'), actorOf(c));

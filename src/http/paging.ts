@@ -12,13 +12,24 @@ export const csvList = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean));
 
-/** A query flag such as ?includeHidden=true. */
-export const queryBool = z
-  .enum(['true', 'false', '1', '0', 'TRUE', 'FALSE', 'True', 'False'])
-  .transform((v) => v.toLowerCase() === 'true' || v === '1');
+/**
+ * The one flag parser, for query strings and bodies alike: a JSON boolean, or true/false/1/0 in any case
+ * (?includeHidden=TRUE, and the reference's "index": "true").
+ */
+export const flag = z.union([
+  z.boolean(),
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['true', 'false', '1', '0']))
+    .transform((v) => v === 'true' || v === '1'),
+]);
 
-/** A positive integer path id. */
-export const numericId = z.coerce.number().int().positive();
+const positiveId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
-/** An id in a JSON body: a positive integer, or its decimal string ("roleId": "5" works too). */
-export const jsonId = z.union([z.number().int().positive(), z.string().regex(/^\d+$/, 'expected a numeric id').transform(Number)]);
+/**
+ * The one id parser, for paths, query strings and bodies alike: a positive integer, or its decimal string
+ * ("roleId": "5" and /users/5 both work; "5.0", "0x5" and "1e3" do not).
+ */
+export const numericId = z.union([positiveId, z.string().trim().regex(/^\d+$/, 'expected a numeric id').transform(Number).pipe(positiveId)]);

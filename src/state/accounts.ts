@@ -3,7 +3,7 @@ import { accounts } from '../../db/schema/index.js';
 import { notFound } from '../http/errors.js';
 import type { Resource } from '../access/resources.js';
 import type { StoreContext } from './context.js';
-import type { Actor } from './datasets.js';
+import type { Actor } from './datasets/index.js';
 
 export type AccountRow = typeof accounts.$inferSelect;
 

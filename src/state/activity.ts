@@ -75,7 +75,7 @@ export interface AuditEntry {
   detail?: string;
 }
 
-/** A fixture entry (fixtures/work/activity.json): every field given, at its own time. */
+/** A fixture entry (fixtures/activity-log/activity.json): every field given, at its own time. */
 export interface ActivitySeed {
   userId: number;
   userName: string;

@@ -7,7 +7,7 @@ import { holds, parseAlertRule, type Measure } from '../engines/alert-rule.js';
 import { nextRecurring } from '../jobs/scheduler.js';
 import type { CardsStore } from './cards.js';
 import type { StoreContext } from './context.js';
-import type { DatasetsStore } from './datasets.js';
+import type { DatasetsStore } from './datasets/index.js';
 import type { OutboxStore } from './outbox.js';
 import { ident, type RowService } from './rows.js';
 

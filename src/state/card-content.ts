@@ -7,7 +7,7 @@ import type { Resource } from '../access/resources.js';
 import { defaultDefinition, filterCondition, labelExpression, valueExpression, valueLabel, type QueryOverrides } from '../engines/card-definition.js';
 import type { CardsStore } from './cards.js';
 import type { StoreContext } from './context.js';
-import type { Actor, DatasetsStore } from './datasets.js';
+import type { Actor, DatasetsStore } from './datasets/index.js';
 import type { RowService } from './rows.js';
 
 export const renderParts = [

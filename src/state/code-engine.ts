@@ -33,7 +33,7 @@ export interface SavePackageInput {
   manifest: { functions: FunctionDecl[]; configuration: Record<string, unknown> };
 }
 
-/** A package in fixtures/work/code-engine.json (the code already read from its file). */
+/** A package in fixtures/code-engine/packages.json (the code already read from its file). */
 export interface PackageSeed {
   id: string;
   name: string;

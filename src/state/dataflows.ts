@@ -13,7 +13,7 @@ import {
 } from '../engines/dataflow.js';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../http/errors.js';
 import type { StoreContext } from './context.js';
-import type { DatasetRow, DatasetsStore, LoadReport } from './datasets.js';
+import type { DatasetRow, DatasetsStore, LoadReport } from './datasets/index.js';
 import { ident, type RowResult, type RowScope, type RowService } from './rows.js';
 
 export type DataflowRow = typeof dataflows.$inferSelect;

@@ -3,7 +3,7 @@ import { BeastModesStore } from './beast-modes.js';
 import { CardsStore } from './cards.js';
 import { CertifiedContentStore } from './certified-content.js';
 import type { StoreContext } from './context.js';
-import { DatasetsStore } from './datasets.js';
+import { DatasetsStore } from './datasets/index.js';
 import { ExportsStore } from './exports.js';
 import { PdpStore } from './pdp.js';
 import { RowService } from './rows.js';

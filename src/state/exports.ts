@@ -5,7 +5,7 @@ import { datasetExports } from '../../db/schema/index.js';
 import type { Stage } from '../engines/jobs.js';
 import { badRequest, conflict } from '../http/errors.js';
 import type { StoreContext } from './context.js';
-import type { Actor, DatasetsStore } from './datasets.js';
+import type { Actor, DatasetsStore } from './datasets/index.js';
 import { ident, type CsvOutput, type RowService } from './rows.js';
 
 export type ExportRow = typeof datasetExports.$inferSelect;

@@ -4,7 +4,7 @@ import { amplifierIntegrations, federatedAccounts, federatedDatasources, migrati
 import { notFound } from '../http/errors.js';
 import type { Principal } from '../access/principal.js';
 import type { StoreContext } from './context.js';
-import type { DatasetsStore } from './datasets.js';
+import type { DatasetsStore } from './datasets/index.js';
 
 type Datasource = typeof federatedDatasources.$inferSelect;
 type Actor = Principal;

@@ -4,7 +4,7 @@ import { rowFilter, type PdpFilter, type PdpPolicy } from '../access/pdp.js';
 import type { Principal } from '../access/principal.js';
 import { badRequest, notFound, type ErrorDetail } from '../http/errors.js';
 import type { StoreContext } from './context.js';
-import type { DatasetRow, DatasetsStore } from './datasets.js';
+import type { DatasetRow, DatasetsStore } from './datasets/index.js';
 
 type PolicyRow = typeof pdpPolicies.$inferSelect;
 

@@ -4,7 +4,7 @@ import { badRequest, notFound } from '../http/errors.js';
 import type { Principal } from '../access/principal.js';
 import { nextRecurring } from '../jobs/scheduler.js';
 import type { StoreContext } from './context.js';
-import type { DatasetsStore } from './datasets.js';
+import type { DatasetsStore } from './datasets/index.js';
 import { DomoStatsReports } from './domostats.js';
 
 /** A job collects its metrics every hour of instance time, and at once after it is changed. */

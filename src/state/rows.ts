@@ -25,7 +25,7 @@ import { asApiError, runQuery } from '../engines/sql/run.js';
 import { quoteIdent, type ColumnType, type DatasetColumn } from '../engines/sql/types.js';
 import { badRequest } from '../http/errors.js';
 import type { StoreContext } from './context.js';
-import type { Actor, DatasetRow, DatasetsStore } from './datasets.js';
+import type { Actor, DatasetRow, DatasetsStore } from './datasets/index.js';
 import type { PdpStore } from './pdp.js';
 
 /** Who reads: the principal whose access is checked and whose PDP policies filter the rows. */

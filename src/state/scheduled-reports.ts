@@ -24,7 +24,7 @@ interface CardEmail {
   rows: Array<Record<string, unknown>>;
 }
 import type { StoreContext } from './context.js';
-import type { DatasetsStore } from './datasets.js';
+import type { DatasetsStore } from './datasets/index.js';
 import type { OutboxStore } from './outbox.js';
 import type { RowService } from './rows.js';
 

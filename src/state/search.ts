@@ -4,7 +4,7 @@ import { badRequest } from '../http/errors.js';
 import type { StoreContext } from './context.js';
 import type { AccountsStore } from './accounts.js';
 import type { CardContentStore } from './card-content.js';
-import type { DatasetsStore } from './datasets.js';
+import type { DatasetsStore } from './datasets/index.js';
 import type { PagesStore } from './pages.js';
 import type { Caller } from './task-center.js';
 

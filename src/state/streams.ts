@@ -8,7 +8,7 @@ import { defaultStages, finishesAt } from '../engines/jobs.js';
 import { badRequest, conflict, notFound } from '../http/errors.js';
 import type { AccountsStore } from './accounts.js';
 import type { StoreContext } from './context.js';
-import { validateColumns, type Actor, type DatasetRow, type DatasetsStore, type LoadReport } from './datasets.js';
+import { validateColumns, type Actor, type DatasetRow, type DatasetsStore, type LoadReport } from './datasets/index.js';
 import { DomoStatsReports, domostatsReports } from './domostats.js';
 
 export type StreamRow = typeof streams.$inferSelect;

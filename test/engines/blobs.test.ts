@@ -5,15 +5,14 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   blobPath,
-  contentDisposition,
   discard,
   isTextLike,
   listStoredFiles,
-  parseRange,
   promoteSync,
   resolveContentType,
   stageStream,
 } from '../../src/engines/blobs.js';
+import { contentDisposition, parseRange } from '../../src/http/file-download.js';
 import { ApiError } from '../../src/http/errors.js';
 
 async function* chunks(buf: Buffer, size: number) {
