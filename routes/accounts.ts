@@ -5,11 +5,21 @@ import { numericId } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
 import { actorOf } from './datasets/common.js';
 
-const createBody = z.object({
-  displayName: z.string().trim().min(1).max(500),
-  accountType: z.string().trim().min(1).max(100),
-  dataProviderType: z.string().trim().min(1).max(200).optional(),
-});
+/** `accountType` defaults from `dataProviderType` (Domo's clients send only the provider); one of the two is needed. */
+const createBody = z
+  .object({
+    displayName: z.string().trim().min(1).max(500),
+    accountType: z.string().trim().min(1).max(100).optional(),
+    dataProviderType: z.string().trim().min(1).max(200).optional(),
+  })
+  .transform((b, ctx) => {
+    const accountType = b.accountType ?? b.dataProviderType;
+    if (!accountType) {
+      ctx.addIssue({ code: 'custom', path: ['accountType'], message: 'Required: send accountType or dataProviderType' });
+      return z.NEVER;
+    }
+    return { ...b, accountType };
+  });
 
 /** Data Accounts: /api/data/v1/accounts */
 export function accountsRoutes() {

@@ -43,8 +43,18 @@ function modelOf(model: string | undefined, fallback: string): string {
   return model;
 }
 
-function prompt(b: { input: string; promptTemplate?: string; parameters?: Record<string, unknown>; system?: string }): string {
-  return b.promptTemplate ? renderTemplate(b.promptTemplate, { ...(b.parameters ?? {}), input: b.input, system: b.system ?? '' }) : b.input;
+function prompt(b: { input: string; promptTemplate?: string; parameters?: Record<string, unknown>; system?: string }, extra: Record<string, unknown> = {}): string {
+  return b.promptTemplate ? renderTemplate(b.promptTemplate, { ...extra, ...(b.parameters ?? {}), input: b.input, system: b.system ?? '' }) : b.input;
+}
+
+/** Domo's answer: `{output, modelId}` plus `choices: [{output}]`, which public clients read. */
+const answer = (output: string, modelId: string) => ({ output, modelId, choices: [{ output }] });
+
+/** What summarize's `${outputWordLength}` and `${outputStyle}` placeholders become. */
+function summarizeParams(b: { outputStyle?: string; outputWordLength?: { min?: number; max?: number } }): Record<string, unknown> {
+  const w = b.outputWordLength;
+  const length = !w || (w.min === undefined && w.max === undefined) ? 'any number of' : w.min !== undefined && w.max !== undefined ? `${w.min} to ${w.max}` : w.min !== undefined ? `at least ${w.min}` : `at most ${w.max}`;
+  return { outputWordLength: length, outputStyle: (b.outputStyle ?? 'PARAGRAPH').toLowerCase() };
 }
 
 /** AI Services API: deterministic text generation, text-to-SQL and summarization. */
@@ -55,19 +65,19 @@ export function aiServicesRoutes() {
   r.post(`${base}/generation`, requires('ai.use'), valid('json', generationBody), (c) => {
     const b = c.req.valid('json');
     const modelId = modelOf(b.model, defaultModels.generation);
-    return c.json({ output: generate(prompt(b), b.system, b.modelConfiguration?.max_tokens), modelId });
+    return c.json(answer(generate(prompt(b), b.system, b.modelConfiguration?.max_tokens), modelId));
   });
 
   r.post(`${base}/sql`, requires('ai.use'), valid('json', sqlBody), (c) => {
     const b = c.req.valid('json');
     const modelId = modelOf(b.model, defaultModels.sql);
-    return c.json({ output: textToSql(prompt(b), b.dataSourceSchemas), modelId });
+    return c.json(answer(textToSql(prompt(b), b.dataSourceSchemas), modelId));
   });
 
   r.post(`${base}/summarize`, requires('ai.use'), valid('json', summarizeBody), (c) => {
     const b = c.req.valid('json');
     const modelId = modelOf(b.model, defaultModels.summarize);
-    return c.json({ output: summarize(prompt(b), { style: b.outputStyle, minWords: b.outputWordLength?.min, maxWords: b.outputWordLength?.max }), modelId });
+    return c.json(answer(summarize(prompt(b, summarizeParams(b)), { style: b.outputStyle, minWords: b.outputWordLength?.min, maxWords: b.outputWordLength?.max }), modelId));
   });
 
   return r;

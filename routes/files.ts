@@ -10,6 +10,8 @@ import { grantPattern, type Expand, type UploadedBytes } from '../src/state/file
 
 const fileParam = z.object({ dataFileId: numericId });
 const revisionParam = z.object({ dataFileId: numericId, revisionId: numericId });
+/** A revision's details: its id, or -1 for the current revision. */
+const revisionDetailsParam = z.object({ dataFileId: numericId, revisionId: z.union([z.literal('-1').transform(() => -1), numericId]) });
 const copyParam = z.object({ sourceDataFileId: numericId, targetDataFileId: numericId });
 
 /** expand=revisions,metadata (comma-joined or repeated, any case). */
@@ -111,7 +113,7 @@ export function filesRoutes() {
     c.json(c.var.instance.stores.files.revisions(c.req.valid('param').dataFileId, c.var.principal)),
   );
 
-  r.get(`${base}/:dataFileId/revisions/:revisionId/details`, valid('param', revisionParam), valid('query', expandQuery), (c) => {
+  r.get(`${base}/:dataFileId/revisions/:revisionId/details`, valid('param', revisionDetailsParam), valid('query', expandQuery), (c) => {
     const { dataFileId, revisionId } = c.req.valid('param');
     return c.json(c.var.instance.stores.files.revision(dataFileId, revisionId, c.var.principal));
   });

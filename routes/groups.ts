@@ -14,12 +14,18 @@ const createBody = z.object({
     .transform((s) => s.toLowerCase())
     .pipe(z.enum(['closed', 'open', 'dynamic'])),
 });
-const removal = z.object({
-  groupId: numericId,
-  removeMembers: z.array(z.object({ type: z.string().transform((s) => s.toUpperCase()).pipe(z.literal('USER')), id: numericId })),
-});
+const userRefs = z.array(z.object({ type: z.string().transform((s) => s.toUpperCase()).pipe(z.literal('USER')), id: numericId })).default([]);
+/** One group's access change: members and owners to add or remove (each list optional, groupId a number or its text). */
+const change = z
+  .object({ groupId: numericId, addMembers: userRefs, removeMembers: userRefs, addOwners: userRefs, removeOwners: userRefs })
+  .refine((v) => v.addMembers.length + v.removeMembers.length + v.addOwners.length + v.removeOwners.length > 0, {
+    message: 'Send at least one of addMembers, removeMembers, addOwners, removeOwners',
+    path: ['removeMembers'],
+  });
 /** The reference's example is an array; its table describes one object. Both are accepted. */
-const accessBody = z.union([z.array(removal).min(1), removal.transform((v) => [v])]);
+const accessBody = z.union([z.array(change).min(1), change.transform((v) => [v])]);
+/** DELETE /api/content/v2/groups: the ids of the groups to delete (numbers or their text). */
+const deleteBody = z.array(numericId).min(1).max(1000);
 
 /** Group Documentation: /api/content/v2/groups */
 export function groupsRoutes() {
@@ -29,7 +35,19 @@ export function groupsRoutes() {
   // literal path before /:groupId
   r.put(`${base}/access`, valid('json', accessBody), (c) => {
     const body = c.req.valid('json');
-    c.var.instance.stores.groups.removeMany(c.var.principal, body.map((g) => ({ groupId: g.groupId, userIds: g.removeMembers.map((m) => m.id) })));
+    const ids = (l: Array<{ id: number }>) => l.map((m) => m.id);
+    c.var.instance.stores.groups.changeAccess(
+      c.var.principal,
+      body.map((g) => ({ groupId: g.groupId, add: ids(g.addMembers), remove: ids(g.removeMembers), addOwners: ids(g.addOwners), removeOwners: ids(g.removeOwners) })),
+    );
+    return c.json(true);
+  });
+
+  /** The group list some clients read (the same groups as GET /groups). */
+  r.get(`${base}/grouplist`, valid('query', pagingQuery(500, 10_000)), (c) => c.json(c.var.instance.stores.groups.list(c.req.valid('query'))));
+
+  r.delete(base, valid('json', deleteBody), (c) => {
+    c.var.instance.stores.groups.deleteMany(c.var.principal, c.req.valid('json'));
     return c.json(true);
   });
 

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { frequencies, daysToRunProblem, isTimeZone } from '../src/engines/report-schedule.js';
+import { frequencies, daysToRunProblem, isTimeZone, weekDays } from '../src/engines/report-schedule.js';
 import type { AppEnv } from '../src/http/env.js';
 import { numericId, flag } from '../src/http/paging.js';
 import { valid } from '../src/http/validate.js';
@@ -79,6 +79,11 @@ const checkDays = (s: { frequency?: string; daysToRun?: string }, ctx: z.Refinem
   const p = daysToRunProblem(s.frequency, s.daysToRun ?? '');
   if (p) ctx.addIssue({ code: 'custom', path: ['daysToRun'], message: p });
 };
+/** WEEKLY days as Domo's Java services also take them: 1-7, Sunday first ("1" is SUN), stored as day names. */
+const weeklyDays = <T extends { frequency?: string; daysToRun?: string }>(s: T): T =>
+  s.frequency === 'WEEKLY' && s.daysToRun !== undefined && /^[\d\s,]+$/.test(s.daysToRun)
+    ? { ...s, daysToRun: s.daysToRun.split(',').map((t) => t.trim()).filter(Boolean).map((t) => weekDays[Number(t) - 1] ?? t).join(',') }
+    : s;
 const createBody = z.object({
   title: z.string().trim().min(1).max(255),
   pageId: numericId.optional(),
@@ -91,12 +96,12 @@ const createBody = z.object({
   resourceId: z.union([z.string().min(1), z.number().int().positive().transform(String)]).optional(),
   viewId: numericId.optional(),
   viewName: z.string().max(255).optional(),
-  schedule: scheduleFields.superRefine(checkDays),
+  schedule: scheduleFields.transform(weeklyDays).superRefine(checkDays),
   attachmentInclude: z.boolean().optional(),
 });
 const updateBody = z.object({
   title: z.string().trim().min(1).max(255).optional(),
-  schedule: scheduleFields.partial().superRefine(checkDays).optional(),
+  schedule: scheduleFields.partial().transform(weeklyDays).superRefine(checkDays).optional(),
   attachmentInclude: z.boolean().optional(),
 });
 const reportRecipients = z

@@ -27,10 +27,20 @@ const body = z.object({
   facetValueLimit: z.number().int().min(0).default(0),
   facetValueOffset: z.number().int().min(0).default(0),
   includePhonetic: z.boolean().optional(),
-  entityList: z.array(z.array(z.string().min(1)).min(1)).min(1),
+  entityList: z.array(z.array(z.string().min(1)).min(1)).min(1).optional(),
+  /** the form public clients send: `entities: ["DATASET", ...]` (each its own list) */
+  entities: z.array(z.string().min(1)).min(1).optional(),
   fieldsToReturn: z.array(z.string()).optional(),
   combineResults: z.boolean().optional(),
   queryProfile: z.string().optional(),
+}).transform((b, ctx) => {
+  const { entities, ...rest } = b;
+  const entityList = b.entityList ?? entities?.map((e) => [e]);
+  if (!entityList) {
+    ctx.addIssue({ code: 'custom', path: ['entityList'], message: 'Required: send entityList ([["dataset"]]) or entities (["DATASET"])' });
+    return z.NEVER;
+  }
+  return { ...rest, entityList };
 });
 
 /** Search Product API. */

@@ -42,10 +42,32 @@ const userFields = {
   locale: optionalText,
 };
 const createBody = z.object(userFields);
+/** Profile fields a PATCH may also send as Domo's `attributes: [{key, values}]` entries (what GET shows). */
+const attributeKeys = ['title', 'department', 'phoneNumber', 'location', 'employeeId', 'managerId', 'timeZone', 'locale', 'displayName', 'emailAddress'] as const;
+const attributeList = z.array(
+  z.object({
+    key: z.enum(attributeKeys, { message: `a user attribute key: one of ${attributeKeys.join(', ')}` }),
+    values: z.array(z.union([z.string(), z.number()]).nullable()).max(1),
+  }),
+);
 const patchBody = z
-  .object(userFields)
+  .object({ ...userFields, attributes: attributeList })
   .partial()
-  .refine((v) => Object.keys(v).length > 0, { message: 'Give at least one field to change' });
+  .transform((v, ctx) => {
+    const { attributes, ...fields } = v;
+    const out: Record<string, unknown> = { ...fields };
+    for (const [i, a] of (attributes ?? []).entries()) {
+      const value = a.values[0] ?? null;
+      const field = userFields[a.key].safeParse(value === null ? null : a.key === 'managerId' ? value : String(value));
+      if (!field.success) {
+        ctx.addIssue({ code: 'custom', path: ['attributes', i, 'values'], message: `not a valid ${a.key}: ${field.error.issues[0]?.message ?? 'invalid'}` });
+        return z.NEVER;
+      }
+      out[a.key] = field.data;
+    }
+    return out as Partial<z.output<typeof createBody>>;
+  })
+  .refine((v) => Object.keys(v).length > 0, { message: 'Give at least one field to change (or attributes)' });
 const idParam = z.object({ userId: numericId });
 
 /** Users API: /api/identity/v1/users */

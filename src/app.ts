@@ -151,6 +151,7 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
           instance: name,
           requestId: id,
           ...(p ? { auth: { userId: p.userId, tokenKind: p.tokenKind, decisions: p.decisions } } : {}),
+          ...(c.var.warnings?.length ? { warnings: c.var.warnings } : {}),
         });
       }
       if (logger.level === 'debug') logger.debug(`${c.req.method} ${c.req.path} ${status} ${ms}ms [${name}]`);

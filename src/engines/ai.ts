@@ -14,6 +14,12 @@ export const knownModels = new Set<string>([
   ...Object.values(defaultModels),
   'domo.domo_ai.domogpt-chat-medium-v1:anthropic',
   'domo.domo_ai.domogpt-chat-large-v1:anthropic',
+  // Domo's current model ids (what public clients send today)
+  'domo.domo_ai.domogpt-chat-small-v1.1:anthropic',
+  'domo.domo_ai.domogpt-chat-medium-v1.1:anthropic',
+  'domo.domo_ai.domogpt-chat-large-v1.1:anthropic',
+  'domo.domo_ai.domogpt-sql-v1.1:anthropic',
+  'domo.domo_ai.domogpt-summarize-v1.1:anthropic',
 ]);
 
 const stop = new Set(

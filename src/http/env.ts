@@ -13,5 +13,7 @@ export interface AppEnv {
     instance: Instance;
     /** Who is calling (set by auth on /api and /domo routes). */
     principal: Principal;
+    /** What the request sent that was ignored or repaired (unknown fields), for its journal entry. */
+    warnings?: string[];
   };
 }

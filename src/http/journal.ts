@@ -11,6 +11,8 @@ export interface JournalEntry {
   requestId: string;
   /** Who called and the access decisions the request made (allowed or refused, and why). */
   auth?: { userId: number; tokenKind: string; decisions: Decision[] };
+  /** What the request sent that was ignored (unknown body fields). */
+  warnings?: string[];
 }
 
 /** A bounded ring buffer of the last requests an instance served (GET /_emulator/requests). */

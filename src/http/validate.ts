@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
-import { ApiError, badRequest, payloadTooLarge, unsupportedMediaType, type ErrorDetail } from './errors.js';
+import { ApiError, badRequest, notFound, payloadTooLarge, unsupportedMediaType, type ErrorDetail } from './errors.js';
 import type { AppEnv } from './env.js';
 
 type Target = 'json' | 'query' | 'param';
@@ -15,6 +15,7 @@ const LARGE_INPUT_CHARS = 64 * 1024;
  * problems not listed"}` (a 10 MB array of wrong items must not answer a 145 MB error).
  */
 export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix: string, more = ''): ErrorDetail[] {
+  issues = issues.flatMap(unionBranch);
   const out = issues.slice(0, MAX_DETAILS).map((i) => ({
     path: [prefix, ...i.path.map(String)].filter((p) => p !== '').join('.'),
     message: i.message,
@@ -23,6 +24,18 @@ export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix: str
   if (rest > 0) out.push({ path: prefix, message: `${rest} more problem${rest === 1 ? '' : 's'} not listed` });
   else if (more) out.push({ path: prefix, message: more });
   return out;
+}
+
+/**
+ * A union's "Invalid input" names no field: it becomes the problems of the branch that got furthest
+ * (its deepest issue path), so the message always names the field that was wrong.
+ */
+function unionBranch(i: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (i.code !== 'invalid_union' || !i.errors?.length) return [i];
+  const depth = (branch: readonly z.core.$ZodIssue[]) => Math.max(...branch.map((b) => b.path.length));
+  const best = i.errors.reduce((a, b) => (depth(b) > depth(a) ? b : a));
+  if (!best.length || depth(best) === 0) return [i];
+  return best.flatMap((b) => unionBranch({ ...b, path: [...i.path, ...b.path] } as z.core.$ZodIssue));
 }
 
 /**
@@ -183,10 +196,131 @@ export function valid<T extends Target, S extends z.ZodType>(
         : {};
     } else value = c.req.param();
     const where = target === 'json' ? 'body' : target === 'param' ? 'path' : 'query';
-    const parsed = parseOrThrow(schema, value, where, { large });
+    if (target === 'param') assertRouteSegments(schema, value as Record<string, string>, c.req.method, c.req.path);
+    let parsed: unknown;
+    if (target === 'json' && !large) {
+      const lenient = parseLenient(schema, value);
+      if (lenient.ignored.length) c.set('warnings', [...(c.var.warnings ?? []), ...lenient.ignored.map((f) => `ignored unknown field ${f}`)]);
+      parsed = lenient.ok ? lenient.data : parseOrThrow(schema, lenient.value, where);
+    } else parsed = parseOrThrow(schema, value, where, { large });
     c.req.addValidatedData(target, parsed as never);
     await next();
   };
+}
+
+/**
+ * A path parameter whose schema wants a number but whose segment is not one (`/groups/grouplist`) is a
+ * literal segment no route serves: a 404 "No route", never a validation error.
+ */
+function assertRouteSegments(schema: z.ZodType, params: Record<string, string>, method: string, path: string): void {
+  const r = schema.safeParse(params);
+  if (r.success) return;
+  for (const i of r.error.issues) {
+    const key = String(i.path[0] ?? '');
+    const raw = params[key];
+    if (wants(i, 'number') && typeof raw === 'string' && !/^-?\d+(\.\d+)?$/.test(raw.trim())) {
+      throw notFound(`No route for ${method} ${path}`);
+    }
+  }
+}
+
+const numericText = /^-?\d+(\.\d+)?$/;
+
+/** The value at `path` inside `root` and its container (for the repairs below). */
+function locate(root: unknown, path: readonly PropertyKey[]): { parent: Record<string | number, unknown>; key: string | number } | undefined {
+  if (!path.length) return undefined;
+  let cur: unknown = root;
+  for (const k of path.slice(0, -1)) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[k as string];
+  }
+  if (cur === null || typeof cur !== 'object') return undefined;
+  return { parent: cur as Record<string | number, unknown>, key: path[path.length - 1] as string | number };
+}
+
+/**
+ * The general rules for what clients send, applied to every JSON body (as Domo's Java services read
+ * JSON): a `null` in a field that does not take null is that field absent; a numeric string where a
+ * number is wanted is that number; fields the
+ * schema does not know are ignored (returned, for the journal's warnings). The body is repaired only
+ * where zod reports a problem, then validated again; what still fails is the usual 400.
+ */
+export function parseLenient(schema: z.ZodType, value: unknown): { ok: true; data: unknown; ignored: string[] } | { ok: false; value: unknown; ignored: string[] } {
+  const ignored = unknownFields(schema, value, 'body');
+  let r = schema.safeParse(value);
+  if (r.success) return { ok: true, data: r.data, ignored };
+  let work: unknown = value;
+  let copied = false;
+  for (let round = 0; round < 5 && !r.success; round++) {
+    let changed = false;
+    for (const i of r.error.issues) {
+      if (i.code !== 'invalid_type' && i.code !== 'invalid_union') continue;
+      if (!copied) {
+        work = structuredClone(value);
+        copied = true;
+      }
+      const at = locate(work, i.path);
+      if (!at) continue;
+      const v = at.parent[at.key];
+      if (v === null) {
+        if (Array.isArray(at.parent)) continue;
+        delete at.parent[at.key];
+        changed = true;
+      } else if (typeof v === 'string' && numericText.test(v.trim()) && wants(i, 'number')) {
+        at.parent[at.key] = Number(v.trim());
+        changed = true;
+      }
+    }
+    if (!changed) break;
+    r = schema.safeParse(work);
+  }
+  return r.success ? { ok: true, data: r.data, ignored } : { ok: false, value, ignored };
+}
+
+/** Whether a zod issue says `type` would have been accepted (directly or by one branch of a union). */
+function wants(i: z.core.$ZodIssue, type: string): boolean {
+  if (i.code === 'invalid_type') return i.expected === type;
+  if (i.code === 'invalid_union') return i.errors.some((branch) => branch.some((b) => b.code === 'invalid_type' && b.expected === type && b.path.length === 0));
+  return false;
+}
+
+/** Top-level (and array-item) keys of a JSON body that its object schema does not declare. */
+function unknownFields(schema: z.ZodType, value: unknown, where: string): string[] {
+  const shape = objectShape(schema);
+  if (!shape || value === null || typeof value !== 'object') return [];
+  const items = Array.isArray(value) ? value : [value];
+  const out = new Set<string>();
+  for (const item of items.slice(0, 100)) {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) continue;
+    for (const k of Object.keys(item)) if (!Object.hasOwn(shape, k)) out.add(`${where}.${k}`);
+  }
+  return [...out];
+}
+
+/** The declared keys of an object schema (through optional/array/pipe/union wrappers); undefined when not one that strips unknown keys. */
+function objectShape(schema: z.ZodType): Record<string, unknown> | undefined {
+  const def = (schema as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
+  switch (def.type) {
+    case 'object': {
+      const catchall = def.catchall as { _zod?: { def?: { type?: string } } } | undefined;
+      return catchall && catchall._zod?.def?.type !== 'never' ? undefined : (def.shape as Record<string, unknown>);
+    }
+    case 'array':
+      return objectShape(def.element as z.ZodType);
+    case 'optional':
+    case 'nullable':
+    case 'default':
+      return objectShape(def.innerType as z.ZodType);
+    case 'pipe':
+      return objectShape(def.in as z.ZodType);
+    case 'union': {
+      const shapes = (def.options as z.ZodType[]).map(objectShape);
+      if (shapes.some((s) => !s)) return undefined;
+      return Object.assign({}, ...shapes);
+    }
+    default:
+      return undefined;
+  }
 }
 
 export { ApiError };

@@ -33,7 +33,7 @@ export interface BeastModeFilter {
   values?: unknown[];
 }
 
-export const beastModeFilterFields = ['notvariable', 'variable', 'archived', 'notarchived', 'locked', 'notlocked', 'global', 'notglobal', 'owner', 'status', 'dataSource', 'card', 'invalidLink'];
+export const beastModeFilterFields = ['notvariable', 'variable', 'archived', 'notarchived', 'locked', 'notlocked', 'global', 'notglobal', 'owner', 'status', 'dataSource', 'dataset', 'card', 'invalidLink'];
 export const beastModeSortFields = ['name', 'id', 'owner', 'created', 'lastModified'];
 
 type Row = typeof beastModes.$inferSelect;
@@ -98,6 +98,10 @@ export function analyzeExpression(expression: string): {
   }
   if (!syntaxError && depth > 0) syntaxError = `${depth} unclosed '('`;
   if (!syntaxError && expression.trim() === '') syntaxError = 'Empty expression';
+  const t = expression.trim();
+  if (!syntaxError && /^[<>=*/,]/.test(t)) syntaxError = `The expression starts with the operator '${t[0]}' (no left operand)`;
+  if (!syntaxError && /[<>=*/+,-]$/.test(t)) syntaxError = `The expression ends with the operator '${t[t.length - 1]}' (no right operand)`;
+  if (!syntaxError && /^\s*(SELECT|WITH)\b[\s\S]*\bFROM\b/i.test(t)) syntaxError = 'A Beast Mode is a formula over columns, not a SQL statement (no SELECT ... FROM)';
   const columns = [...new Set(columnPositions.map((c) => c.columnName.slice(1, -1)))];
   return {
     columnPositions,
@@ -357,6 +361,7 @@ export class BeastModesStore {
         const st = needValues().map((v) => v.toUpperCase());
         return (b) => st.includes(b.status);
       }
+      case 'dataset': // what public clients send for dataSource
       case 'dataSource':
         return linked('DATA_SOURCE');
       case 'card':
@@ -382,6 +387,11 @@ export class BeastModesStore {
     const editsContent = (patch.expression !== undefined && patch.expression !== r.expression) || (patch.name !== undefined && patch.name !== r.name);
     // (un)locking, and changing a locked Beast Mode: its owner (or a content admin) only
     if ((patch.locked !== undefined && patch.locked !== r.locked) || (editsContent && r.locked)) this.ctx.access.require(actor, 'beastmode.lock', res);
+    if (patch.expression !== undefined) {
+      // a syntax error is refused whatever `strict` says (Domo's validator runs on every save); strict also checks columns
+      const syntax = analyzeExpression(patch.expression).syntaxError;
+      if (syntax) throw badRequest(`Invalid Beast Mode expression: ${syntax}`, [{ path: 'body.expression', message: syntax }]);
+    }
     if (patch.expression !== undefined && strict) {
       const why = this.problem(patch.expression, this.links(id));
       if (why) throw badRequest(`Invalid Beast Mode expression: ${why}`, [{ path: 'body.expression', message: why }]);

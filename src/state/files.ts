@@ -258,8 +258,13 @@ export class FilesStore {
     return r;
   }
 
+  /** One revision; `-1` is the current one (as Domo's clients ask for it). */
   revision(id: number, revisionId: number, caller: Caller): RevisionView {
-    this.require(id, caller, 'READ');
+    const f = this.require(id, caller, 'READ');
+    if (revisionId === -1) {
+      if (f.currentRevisionId === null) throw notFound(`Data file ${id} has no current revision`);
+      revisionId = f.currentRevisionId;
+    }
     return this.revisionView(this.revisionRow(id, revisionId));
   }
 

@@ -2,7 +2,7 @@ import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { groupMembers, groupOwners, groups, users } from '../../db/schema/index.js';
 import type { Principal } from '../access/principal.js';
 import type { Resource } from '../access/resources.js';
-import { conflict, notFound } from '../http/errors.js';
+import { badRequest, conflict, notFound } from '../http/errors.js';
 import type { StoreContext } from './context.js';
 
 export type GroupType = 'closed' | 'open' | 'dynamic';
@@ -131,11 +131,45 @@ export class GroupsStore {
   }
 
   /**
+   * The access PUT (`[{groupId, addMembers, removeMembers, addOwners, removeOwners}]`): members change
+   * under the membership rules, owners under group.update; all is checked first, then done in one
+   * transaction (one activity-log entry per group).
+   */
+  changeAccess(p: Principal, changes: Array<{ groupId: number; add: number[]; remove: number[]; addOwners: number[]; removeOwners: number[] }>): void {
+    for (const ch of changes) {
+      if (!ch.addOwners.length && !ch.removeOwners.length) continue;
+      const group = this.resource(ch.groupId);
+      this.ctx.access.require(p, 'group.update', group);
+      for (const u of [...ch.addOwners, ...ch.removeOwners]) this.assertUser(u);
+      const left = new Set(this.ownerIds(ch.groupId));
+      for (const u of ch.addOwners) left.add(u);
+      for (const u of ch.removeOwners) left.delete(u);
+      if (!left.size) throw badRequest(`Group ${ch.groupId} would be left without an owner`, [{ path: 'body.removeOwners', message: 'A group keeps at least one owner' }]);
+    }
+    this.ctx.sqlite.transaction(() => {
+      this.changeMembers(p, changes.map((ch) => ({ groupId: ch.groupId, add: ch.add, remove: ch.remove, addOwners: ch.addOwners, removeOwners: ch.removeOwners })));
+    })();
+  }
+
+  /** Deletes groups as `p` (group.delete on each, checked first); memberships and ownerships go with them. */
+  deleteMany(p: Principal, ids: number[]): void {
+    const found = ids.map((id) => ({ ...this.resource(id), id }));
+    for (const g of found) this.ctx.access.require(p, 'group.delete', g);
+    this.ctx.sqlite.transaction(() => {
+      for (const g of found) {
+        this.ctx.audit.record(p, { action: 'DELETED', type: 'GROUP', id: g.id, name: g.name ?? '' });
+        this.ctx.orm.delete(groups).where(eq(groups.id, g.id)).run();
+      }
+    })();
+    this.ctx.access.invalidate();
+  }
+
+  /**
    * Membership changes as `p`: every group, user and permission is checked first (the policy decides:
    * owners and group managers change anyone, anyone joins or leaves an open group themselves), then
    * every change is made in one transaction.
    */
-  changeMembers(p: Principal, changes: Array<{ groupId: number; add: number[]; remove: number[] }>): void {
+  changeMembers(p: Principal, changes: Array<{ groupId: number; add: number[]; remove: number[]; addOwners?: number[]; removeOwners?: number[] }>): void {
     const names = new Map<number, string>();
     for (const ch of changes) {
       const group = this.resource(ch.groupId);
@@ -153,6 +187,13 @@ export class GroupsStore {
           this.ctx.orm
             .delete(groupMembers)
             .where(sql`${groupMembers.groupId} = ${ch.groupId} and ${inArray(groupMembers.userId, ch.remove)}`)
+            .run();
+        }
+        for (const userId of ch.addOwners ?? []) this.ctx.orm.insert(groupOwners).values({ groupId: ch.groupId, userId }).onConflictDoNothing().run();
+        if (ch.removeOwners?.length) {
+          this.ctx.orm
+            .delete(groupOwners)
+            .where(sql`${groupOwners.groupId} = ${ch.groupId} and ${inArray(groupOwners.userId, ch.removeOwners)}`)
             .run();
         }
         this.ctx.audit.record(p, { action: 'UPDATED', type: 'GROUP', id: ch.groupId, name: names.get(ch.groupId), detail: memberDetail(ch) });
@@ -192,9 +233,12 @@ export class GroupsStore {
 }
 
 /** " (added 2 members, removed 1)": what a membership change did, for its activity-log entry. */
-function memberDetail(ch: { add: number[]; remove: number[] }): string {
+function memberDetail(ch: { add: number[]; remove: number[]; addOwners?: number[]; removeOwners?: number[] }): string {
   const parts = [];
+  const n = (ids: number[]) => (ids.length === 1 ? `user ${ids[0]}` : `${ids.length} users`);
   if (ch.add.length) parts.push(`added ${ch.add.length === 1 ? `user ${ch.add[0]}` : `${ch.add.length} users`}`);
   if (ch.remove.length) parts.push(`removed ${ch.remove.length === 1 ? `user ${ch.remove[0]}` : `${ch.remove.length} users`}`);
+  if (ch.addOwners?.length) parts.push(`made ${n(ch.addOwners)} owner${ch.addOwners.length === 1 ? '' : 's'}`);
+  if (ch.removeOwners?.length) parts.push(`removed ${n(ch.removeOwners)} as owner${ch.removeOwners.length === 1 ? '' : 's'}`);
   return parts.length ? ` (${parts.join(', ')})` : '';
 }

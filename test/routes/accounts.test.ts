@@ -24,7 +24,7 @@ describe('/api/data/v1/accounts', () => {
     expect((await t.call('GET', '/api/data/v1/accounts/3')).json).toMatchObject({ accountId: 3, displayName: 'Snowflake - Analytics Warehouse', status: 'Active' });
     expectErrorShape(await t.call('GET', '/api/data/v1/accounts/99'), 404);
     expectErrorShape(await t.call('GET', '/api/data/v1/accounts/3', { token: EDITOR_TOKEN }), 403);
-    expectErrorShape(await t.call('GET', '/api/data/v1/accounts/abc'), 400);
+    expectErrorShape(await t.call('GET', '/api/data/v1/accounts/abc'), 404);
   });
 
   it('creates an account owned by the caller; a bad body changes nothing', async () => {

@@ -44,7 +44,8 @@ describe('POST /api/ai/v1/text/sql', () => {
   it('builds a SELECT from the given schema', async () => {
     const res = await t.call('POST', '/api/ai/v1/text/sql', { body: { input: 'What are my total sales by region?', dataSourceSchemas: [storeSales] } });
     expect(res.status).toBe(200);
-    expect(res.json).toEqual({ output: 'SELECT region, SUM(amount) AS total_sales FROM `Store Sales` GROUP BY region', modelId: 'domo.domo_ai.domogpt-sql-v1:anthropic' });
+    const sql = 'SELECT region, SUM(amount) AS total_sales FROM `Store Sales` GROUP BY region';
+    expect(res.json).toEqual({ output: sql, modelId: 'domo.domo_ai.domogpt-sql-v1:anthropic', choices: [{ output: sql }] });
     expect((await t.call('POST', '/api/ai/v1/text/sql', { body: { input: 'average amount per store', dataSourceSchemas: [storeSales] } })).json.output).toBe(
       'SELECT store, AVG(amount) AS avg_amount FROM `Store Sales` GROUP BY store',
     );

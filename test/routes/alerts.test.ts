@@ -91,10 +91,10 @@ describe('GET /api/social/v4/alerts/:alertId', () => {
     expect((await t.call('GET', `${base}/360`, { token: EDITOR_TOKEN })).json.currentUserSubscribed).toBe(false);
   });
 
-  it('picks fields; 404 for an unknown alert, 400 for a non-numeric id', async () => {
+  it('picks fields; 404 for an unknown alert or a non-numeric id', async () => {
     expect((await t.call('GET', `${base}/358?fields=name`)).json).toEqual({ id: 358, name: expect.stringContaining('Any row') });
     expectErrorShape(await t.call('GET', `${base}/999`), 404);
-    expectErrorShape(await t.call('GET', `${base}/abc`), 400);
+    expectErrorShape(await t.call('GET', `${base}/abc`), 404); // no route: a literal segment where the id goes
   });
 });
 

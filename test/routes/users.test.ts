@@ -78,9 +78,9 @@ describe('GET /api/identity/v1/users/:userId', () => {
     expect(res.json.users[0]).toEqual({ id: EDITOR_ID, displayName: 'Bryan Van Kampen' });
   });
 
-  it('404s for an unknown user and 400s for a non-numeric id or part', async () => {
+  it('404s for an unknown user or a non-numeric id (no route), 400s for an unknown part', async () => {
     expectErrorShape(await t.call('GET', '/api/identity/v1/users/42'), 404);
-    expectErrorShape(await t.call('GET', '/api/identity/v1/users/abc'), 400);
+    expectErrorShape(await t.call('GET', '/api/identity/v1/users/abc'), 404);
     expectErrorShape(await t.call('GET', `/api/identity/v1/users/${EDITOR_ID}?parts=EVERYTHING`), 400);
   });
 });
