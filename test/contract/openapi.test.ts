@@ -44,6 +44,15 @@ describe('the OpenAPI document', () => {
     expect(get.parameters.find((p: any) => p.name === 'parts').description).toMatch(/DETAILED/);
   });
 
+  it('documents declared response schemas as components', () => {
+    const get = doc.paths['/api/identity/v1/users/{userId}'].get.responses['200'].content['application/json'];
+    expect(get.schema.properties.users.items).toEqual({ $ref: '#/components/schemas/User' });
+    expect(get.example).toBeDefined(); // the reference's example stays beside the schema
+    expect(doc.components.schemas.User.required).toEqual(['id', 'displayName']);
+    expect(doc.components.schemas.Group.additionalProperties).toBe(false);
+    expect(doc.paths['/api/authorization/v1/roles/{roleId}'].delete.responses['204'].content).toBeUndefined();
+  });
+
   it('declares the developer-token header and the error shape', () => {
     expect(doc.components.securitySchemes.developerToken).toEqual(expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-DOMO-Developer-Token' }));
     expect(doc.security).toEqual([{ developerToken: [] }]);
