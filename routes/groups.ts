@@ -2,7 +2,9 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../src/http/env.js';
 import { numericId, pagingQuery } from '../src/http/paging.js';
+import { responds } from '../src/http/responses.js';
 import { valid } from '../src/http/validate.js';
+import { groupJson } from '../src/schemas/identity.js';
 
 const groupParam = z.object({ groupId: numericId });
 const memberParams = z.object({ groupId: numericId, userId: numericId });
@@ -33,7 +35,7 @@ export function groupsRoutes() {
   const base = '/api/content/v2/groups';
 
   // literal path before /:groupId
-  r.put(`${base}/access`, valid('json', accessBody), (c) => {
+  r.put(`${base}/access`, responds({ 200: z.literal(true) }), valid('json', accessBody), (c) => {
     const body = c.req.valid('json');
     const ids = (l: Array<{ id: number }>) => l.map((m) => m.id);
     c.var.instance.stores.groups.changeAccess(
@@ -51,19 +53,19 @@ export function groupsRoutes() {
     return c.json(true);
   });
 
-  r.get(base, valid('query', pagingQuery(500, 10_000)), (c) => c.json(c.var.instance.stores.groups.list(c.req.valid('query'))));
+  r.get(base, responds({ 200: z.array(groupJson) }), valid('query', pagingQuery(500, 10_000)), (c) => c.json(c.var.instance.stores.groups.list(c.req.valid('query'))));
 
-  r.post(base, valid('json', createBody), (c) => c.json(c.var.instance.stores.groups.create(c.var.principal, c.req.valid('json'))));
+  r.post(base, responds({ 200: groupJson }), valid('json', createBody), (c) => c.json(c.var.instance.stores.groups.create(c.var.principal, c.req.valid('json'))));
 
-  r.get(`${base}/:groupId`, valid('param', groupParam), (c) => c.json(c.var.instance.stores.groups.get(c.req.valid('param').groupId)));
+  r.get(`${base}/:groupId`, responds({ 200: groupJson }), valid('param', groupParam), (c) => c.json(c.var.instance.stores.groups.get(c.req.valid('param').groupId)));
 
-  r.put(`${base}/:groupId/user/:userId`, valid('param', memberParams), (c) => {
+  r.put(`${base}/:groupId/user/:userId`, responds({ 200: z.literal(true) }), valid('param', memberParams), (c) => {
     const { groupId, userId } = c.req.valid('param');
     c.var.instance.stores.groups.addUser(c.var.principal, groupId, userId);
     return c.json(true);
   });
 
-  r.delete(`${base}/:groupId/removeuser/:userId`, valid('param', memberParams), (c) => {
+  r.delete(`${base}/:groupId/removeuser/:userId`, responds({ 200: z.literal(true) }), valid('param', memberParams), (c) => {
     const { groupId, userId } = c.req.valid('param');
     c.var.instance.stores.groups.removeUser(c.var.principal, groupId, userId);
     return c.json(true);

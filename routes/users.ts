@@ -2,7 +2,9 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../src/http/env.js';
 import { numericId, pagingQuery } from '../src/http/paging.js';
+import { responds } from '../src/http/responses.js';
 import { valid } from '../src/http/validate.js';
+import { userJson, userListJson, userOneJson } from '../src/schemas/identity.js';
 import type { UserPart } from '../src/state/users.js';
 
 const partNames = new Set<string>(['MINIMAL', 'SIMPLE', 'DETAILED', 'GROUPS', 'ROLE']);
@@ -75,30 +77,30 @@ export function usersRoutes() {
   const r = new Hono<AppEnv>();
   const base = '/api/identity/v1/users';
 
-  r.post(base, valid('json', createBody), (c) => {
+  r.post(base, responds({ 200: userJson }), valid('json', createBody), (c) => {
     const users = c.var.instance.stores.users;
     return c.json(users.view(users.create(c.var.principal, c.req.valid('json'))));
   });
 
-  r.get(base, valid('query', pagingQuery(500, 10_000).extend(partsQuery.shape)), (c) => {
+  r.get(base, responds({ 200: userListJson }), valid('query', pagingQuery(500, 10_000).extend(partsQuery.shape)), (c) => {
     const q = c.req.valid('query');
     const users = c.var.instance.stores.users;
     const page = users.list(q);
     return c.json({ users: page.users.map((u) => users.view(u, q.parts)), count: page.total });
   });
 
-  r.get(`${base}/:userId`, valid('param', idParam), valid('query', partsQuery), (c) => {
+  r.get(`${base}/:userId`, responds({ 200: userOneJson }), valid('param', idParam), valid('query', partsQuery), (c) => {
     const users = c.var.instance.stores.users;
     const u = users.get(c.req.valid('param').userId);
     return c.json({ users: [users.view(u, c.req.valid('query').parts)] });
   });
 
-  r.patch(`${base}/:userId`, valid('param', idParam), valid('json', patchBody), (c) => {
+  r.patch(`${base}/:userId`, responds({ 200: userJson }), valid('param', idParam), valid('json', patchBody), (c) => {
     const users = c.var.instance.stores.users;
     return c.json(users.view(users.update(c.var.principal, c.req.valid('param').userId, c.req.valid('json'))));
   });
 
-  r.delete(`${base}/:userId`, valid('param', idParam), (c) => {
+  r.delete(`${base}/:userId`, responds({ 200: z.literal(1) }), valid('param', idParam), (c) => {
     c.var.instance.stores.users.delete(c.var.principal, c.req.valid('param').userId);
     return c.json(1);
   });

@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { adminRoutes } from '../routes/admin.js';
 import { mountFamilies } from '../routes/index.js';
+import { openapiRoutes } from '../routes/openapi.js';
 import { loadCatalog, registerCatalogFallbacks, type CatalogEntry } from './catalog.js';
 import type { Config } from './config.js';
 import { authenticate, isAppDataPath } from './http/auth.js';
@@ -159,6 +160,7 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
   });
 
   // 5. routes
+  app.route('/_emulator', openapiRoutes()); // /_emulator/openapi.json, /_emulator/docs
   app.route('/_emulator', adminRoutes());
   mountFamilies(app);
   registerCatalogFallbacks(app, catalog);

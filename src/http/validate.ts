@@ -5,6 +5,18 @@ import type { AppEnv } from './env.js';
 
 type Target = 'json' | 'query' | 'param';
 
+/**
+ * What each valid() middleware validates, keyed by the middleware function itself: the OpenAPI
+ * generator (src/openapi.ts) reads a route's handler chain from the route table and finds its request
+ * schemas here, so the schema that validates a request is the one that documents it.
+ */
+const validators = new WeakMap<Function, { target: Target; schema: z.ZodType; optional: boolean }>();
+
+/** The request schema a valid() middleware carries (undefined for any other handler). */
+export function validatorOf(handler: Function): { target: Target; schema: z.ZodType; optional: boolean } | undefined {
+  return validators.get(handler);
+}
+
 /** At most this many `details` entries in a 400 (then one entry saying how many more there were). */
 export const MAX_DETAILS = 20;
 /** Bodies larger than this are validated with zod's early bail (the first problems, not every one). */
@@ -183,7 +195,7 @@ export function valid<T extends Target, S extends z.ZodType>(
   schema: S,
   opts: { optional?: boolean } = {},
 ): MiddlewareHandler<AppEnv, string, { in: { [K in T]: z.input<S> }; out: { [K in T]: z.output<S> } }> {
-  return async (c, next) => {
+  const mw: MiddlewareHandler<AppEnv, string, { in: { [K in T]: z.input<S> }; out: { [K in T]: z.output<S> } }> = async (c, next) => {
     let value: unknown;
     let large = false;
     if (target === 'json') {
@@ -206,6 +218,8 @@ export function valid<T extends Target, S extends z.ZodType>(
     c.req.addValidatedData(target, parsed as never);
     await next();
   };
+  validators.set(mw, { target, schema, optional: opts.optional ?? false });
+  return mw;
 }
 
 /**

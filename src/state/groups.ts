@@ -1,3 +1,4 @@
+import type { GroupJson } from '../schemas/identity.js';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { groupMembers, groupOwners, groups, users } from '../../db/schema/index.js';
 import type { Principal } from '../access/principal.js';
@@ -21,21 +22,8 @@ export interface GroupSeed {
   owners?: number[];
 }
 
-export interface GroupView {
-  id: number;
-  name: string;
-  type: string;
-  userIds: number[];
-  creatorId: number;
-  /** Who may change the group and its membership (the creator first). */
-  owners: number[];
-  memberCount: number;
-  guid: string;
-  description: string;
-  hidden: boolean;
-  default: boolean;
-  active: boolean;
-}
+/** A group as the API answers it (src/schemas/identity.ts groupJson). */
+export type GroupView = GroupJson;
 
 export class GroupsStore {
   constructor(private readonly ctx: StoreContext) {}

@@ -1,18 +1,12 @@
+import type { RoleJson } from '../schemas/identity.js';
 import { asc, eq, sql } from 'drizzle-orm';
 import { roleAuthorities, roles } from '../../db/schema/index.js';
 import type { Principal } from '../access/principal.js';
 import { conflict, forbidden, notFound } from '../http/errors.js';
 import type { StoreContext } from './context.js';
 
-export interface RoleView {
-  id: number;
-  name: string;
-  description: string;
-  authorityCount: number;
-  userCount: number;
-  created: number;
-  modified: number;
-}
+/** A role as the API answers it (src/schemas/identity.ts roleJson). */
+export type RoleView = RoleJson;
 
 export interface RoleSeed {
   id: number;

@@ -1,3 +1,4 @@
+import type { UserJson } from '../schemas/identity.js';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { groups, roles, tokens, users } from '../../db/schema/index.js';
 import type { Principal } from '../access/principal.js';
@@ -167,9 +168,9 @@ export class UsersStore {
    * documentation's "Fetch User Details" reads (name, title, location, phoneNumber, manager).
    * GROUPS adds `groups`, ROLE adds `role`.
    */
-  view(u: UserRecord, parts: UserPart[] = []): Record<string, unknown> {
+  view(u: UserRecord, parts: UserPart[] = []): UserJson {
     const want = new Set(parts);
-    const out: Record<string, unknown> = { id: u.id, displayName: u.displayName };
+    const out: UserJson = { id: u.id, displayName: u.displayName };
     if (want.size === 1 && want.has('MINIMAL')) return out;
     out.userName = u.userName;
     out.roleId = u.roleId;

@@ -4,85 +4,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { coverage, coverageTable, loadCatalog, type CatalogEntry } from '../../src/catalog.js';
 import { packageRoot } from '../../src/paths.js';
 import { testApp } from '../helpers/app.js';
+import { concretePath } from '../helpers/catalog-requests.js';
 
 const catalog = loadCatalog();
 const t = testApp();
 afterAll(() => t.close());
 
 /**
- * Path parameter values that name fixture objects, so a documented request finds its object.
- * Families add theirs; a parameter not listed here gets a value that names nothing.
- */
-const fixtureParams: Record<string, string> = {
-  scheduleId: '123456',
-  historyId: '789012',
-  viewId: '789012',
-  resourceType: 'PAGE',
-  resourceId: '345678',
-  userId: '587894148',
-  roleId: '2',
-  groupId: '6789456782',
-  datasetId: '0dbe6a6a-5588-4a1e-9db4-989ca98762a5',
-  streamId: '371',
-  accountId: '3',
-  partitionId: '2025-10',
-  integrationType: 'mysql-federated',
-  integrationId: '31e0307a-cb31-4018-b824-eb04b15827e1',
-  datasourceId: '495e28ec-6c07-41fc-99ed-b2dce9a5f569',
-  applicationId: '50e7230f-d2f2-42e2-a208-d94c8ae9f64c',
-  jobId: '526906bb-e7e0-4f70-9ca0-3bb4fdf99c82',
-  collectionId: 'campaigns',
-  dataFileId: '401',
-  revisionId: '430',
-  sourceDataFileId: '401',
-  targetDataFileId: '90356',
-  filesetId: '00000000-0000-0000-0000-000000000010',
-  fileId: '00000000-0000-0000-0000-000000000002',
-  queueId: '168ecd84-4a15-45f6-89d9-021fbbce0481',
-  taskId: '18OCT23_1JUTZM',
-  alertId: '358',
-  beastmodeId: '232',
-  cardId: '100292101',
-  urn: '100292101',
-  entityType: 'CARD',
-  entityId: '100292101',
-  pageId: '12345',
-  personId: '1089963280',
-};
-
-/** Values for the query parameters the catalog marks required. */
-const fixtureQuery: Record<string, string> = {
-  path: 'rules.txt',
-  ids: 'no-such-doc',
-  name: 'contract.txt',
-  start: '0',
-  end: '4102444800000',
-  permissions: 'read',
-};
-
-/**
  * Response examples the reference got wrong (ENDPOINTS.md lists them): their keys are not required.
  * Remote DomoStats: both GET examples are a copy-pasted DataSet metadata object, not applications/jobs.
  */
 const exampleGlitches = new Set(['GET /api/executor/v1/applications', 'GET /api/executor/v2/applications/:applicationId/jobs']);
-
-/** Optional query parameters sent with GETs that have them. */
-const optionalQuery: Record<string, string> = { parts: 'DETAILED' };
-
-function concretePath(e: CatalogEntry): { path: string; known: boolean } {
-  let known = true;
-  const path = e.path.replace(/:([A-Za-z0-9_]+)/g, (_, name: string) => {
-    if (fixtureParams[name]) return fixtureParams[name];
-    known = false;
-    return 'no-such-id-0';
-  });
-  // required parameters, and optional ones a fixture value is given for (parts=DETAILED for user reads)
-  const query = e.query
-    .filter((q) => q.required || (e.method === 'GET' && optionalQuery[q.name]))
-    .map((q) => `${q.name}=${encodeURIComponent(fixtureQuery[q.name] ?? optionalQuery[q.name] ?? 'x')}`)
-    .join('&');
-  return { path: query ? `${path}?${query}` : path, known };
-}
 
 function bodyFor(e: CatalogEntry): { body?: unknown; raw?: string; headers?: Record<string, string> } {
   if (e.requestBody === null || e.requestBody === undefined) return {};
