@@ -112,5 +112,46 @@ export function adminRoutes() {
 
   r.get('/apps', (c) => c.json(c.var.instance.stores.apps.list().map((a) => c.var.instance.stores.apps.view(a))));
 
+  // --- forks and checkpoints (issue 14) ---
+
+  const nameField = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'Use lower-case letters, digits and - (at most 63)');
+  const urlFor = (c: { req: { url: string } }, name: string) => {
+    const port = new URL(c.req.url).port;
+    return `http://${name}.localhost${port ? `:${port}` : ''}`;
+  };
+
+  /** Forks an instance from the fixtures, another instance or a checkpoint. */
+  r.post('/instances', valid('json', z.object({ from: z.string().min(1).max(63).optional(), name: nameField.optional() }).strict()), (c) => {
+    const { from = 'fixtures', name } = c.req.valid('json');
+    const registry = c.var.registry;
+    const inst = registry.fork(from, name);
+    const row = registry.describeAll().find((i) => i.name === inst.name);
+    return c.json({ name: inst.name, url: urlFor(c, inst.name), token: registry.adminToken(inst), from, createdAt: row?.createdAt ?? new Date().toISOString() }, 201);
+  });
+
+  r.get('/instances', (c) => c.json({ instances: c.var.registry.describeAll().map((i) => ({ ...i, url: urlFor(c, i.name) })) }));
+
+  r.delete('/instances/:name', (c) => {
+    c.var.registry.drop(c.req.param('name'));
+    return c.body(null, 204);
+  });
+
+  r.post('/checkpoints', valid('json', z.object({ name: nameField }).strict()), (c) =>
+    c.json(c.var.registry.saveCheckpoint(c.var.instance.name, c.req.valid('json').name), 201),
+  );
+
+  r.get('/checkpoints', (c) => c.json({ checkpoints: c.var.registry.listCheckpoints() }));
+
+  r.post('/checkpoints/:name/restore', (c) => {
+    const name = c.req.param('name');
+    const inst = c.var.registry.restoreCheckpoint(name, c.var.instance.name);
+    return c.json({ name, instance: inst.name, restoredAt: new Date().toISOString() });
+  });
+
+  r.delete('/checkpoints/:name', (c) => {
+    c.var.registry.deleteCheckpoint(c.req.param('name'));
+    return c.body(null, 204);
+  });
+
   return r;
 }
