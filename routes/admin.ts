@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { parseDuration } from '../src/clock.js';
 import type { AppEnv } from '../src/http/env.js';
-import { badRequest } from '../src/http/errors.js';
+import { ApiError, badRequest } from '../src/http/errors.js';
 import { valid } from '../src/http/validate.js';
 import { numericId } from '../src/http/paging.js';
 import { manifestSchema } from '../src/engines/app-manifest.js';
@@ -112,6 +112,61 @@ export function adminRoutes() {
 
   r.get('/apps', (c) => c.json(c.var.instance.stores.apps.list().map((a) => c.var.instance.stores.apps.view(a))));
 
+  // --- waits (issue 14): long-polls that answer as soon as the condition holds, 408 at the timeout ---
+
+  /** Waits for an outbox message matching kind / recipient / subject (contains, case-insensitive), optionally after id `afterId`. */
+  r.post(
+    '/outbox/wait',
+    valid(
+      'json',
+      z.object({
+        match: z.object({ kind: z.string().optional(), to: z.string().optional(), subject: z.string().optional() }).strict().default({}),
+        afterId: z.number().int().min(0).optional(),
+        timeoutMs: z.number().int().min(0).max(300_000).default(10_000),
+      }).strict(),
+    ),
+    async (c) => {
+      const { match, afterId, timeoutMs } = c.req.valid('json');
+      const registry = c.var.registry;
+      const name = c.var.instance.name;
+      const find = () =>
+        registry.get(name).stores.outbox
+          .list({ kind: match.kind, to: match.to })
+          .find((m) => (afterId === undefined || m.id > afterId) && (match.subject === undefined || m.subject.toLowerCase().includes(match.subject.toLowerCase())));
+      const hit = await waitFor(find, timeoutMs, c.req.raw.signal);
+      if (!hit) throw new ApiError(408, `No outbox message matched ${JSON.stringify(match)} within ${timeoutMs} ms`);
+      return c.json(hit);
+    },
+  );
+
+  /**
+   * Waits until the scheduler has no pending job (of `kind`) that is due now: everything the clock made due
+   * has run. With `state`, waits instead until a job (of `kind`) is in that state.
+   */
+  r.get(
+    '/jobs/wait',
+    valid('query', z.object({ kind: z.string().max(100).optional(), state: z.enum(['pending', 'done', 'failed', 'canceled']).optional(), timeoutMs: z.coerce.number().int().min(0).max(300_000).default(10_000) })),
+    async (c) => {
+      const { kind, state, timeoutMs } = c.req.valid('query');
+      const registry = c.var.registry;
+      const name = c.var.instance.name;
+      const check = async () => {
+        const inst = registry.get(name);
+        if (inst.jobs.isDue()) await inst.jobs.settle().catch(() => 0);
+        if (state) {
+          const jobs = inst.jobs.list({ kind, state, limit: 1000 });
+          return jobs.length ? jobs : null;
+        }
+        const now = inst.clock.nowMs();
+        const due = inst.jobs.list({ kind, state: 'pending', limit: 1000 }).filter((j) => Date.parse(j.due) <= now);
+        return due.length ? null : inst.jobs.list({ kind, limit: 200 });
+      };
+      const jobs = await waitFor(check, timeoutMs, c.req.raw.signal);
+      if (!jobs) throw new ApiError(408, `Jobs${kind ? ` of kind '${kind}'` : ''} ${state ? `reached no '${state}' state` : 'were still due'} within ${timeoutMs} ms`);
+      return c.json({ now: c.var.registry.get(name).clock.iso(), jobs });
+    },
+  );
+
   // --- forks and checkpoints (issue 14) ---
 
   const nameField = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'Use lower-case letters, digits and - (at most 63)');
@@ -154,4 +209,15 @@ export function adminRoutes() {
   });
 
   return r;
+}
+
+/** Polls `check` (every 20 ms) until it gives a value, the timeout passes (null) or the client goes away. */
+async function waitFor<T>(check: () => T | null | undefined | Promise<T | null | undefined>, timeoutMs: number, signal?: AbortSignal): Promise<T | null> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== null && v !== undefined) return v;
+    if (performance.now() >= deadline || signal?.aborted) return null;
+    await new Promise((r) => setTimeout(r, Math.min(20, Math.max(1, deadline - performance.now()))));
+  }
 }
