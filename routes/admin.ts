@@ -4,6 +4,7 @@ import { parseDuration } from '../src/clock.js';
 import type { AppEnv } from '../src/http/env.js';
 import { ApiError, badRequest } from '../src/http/errors.js';
 import { valid } from '../src/http/validate.js';
+import { faultRuleSchema } from '../src/http/faults.js';
 import { numericId } from '../src/http/paging.js';
 import { manifestSchema } from '../src/engines/app-manifest.js';
 
@@ -166,6 +167,19 @@ export function adminRoutes() {
       return c.json({ now: c.var.registry.get(name).clock.iso(), jobs });
     },
   );
+
+  // --- faults (issue 14) ---
+
+  r.post('/faults', valid('json', faultRuleSchema), (c) => c.json(c.var.registry.faults.add(c.req.valid('json')), 201));
+  r.get('/faults', (c) => c.json({ faults: c.var.registry.faults.list() }));
+  r.delete('/faults/:id', (c) => {
+    c.var.registry.faults.delete(c.req.param('id'));
+    return c.body(null, 204);
+  });
+  r.delete('/faults', (c) => {
+    c.var.registry.faults.clear();
+    return c.body(null, 204);
+  });
 
   // --- forks and checkpoints (issue 14) ---
 

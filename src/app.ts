@@ -9,6 +9,7 @@ import { authenticate, isAppDataPath } from './http/auth.js';
 import type { AppEnv } from './http/env.js';
 import { ApiError, badRequest, errorBody, payloadTooLarge, unauthorized } from './http/errors.js';
 import { rememberToe } from './http/last-resort.js';
+import type { FaultRule } from './http/faults.js';
 import { RequestIds } from './ids.js';
 import { isValidInstanceName, unusableDatabase, type Instance, type InstanceRegistry } from './instances.js';
 
@@ -72,6 +73,28 @@ function renderError(err: unknown, c: Context<AppEnv>): Response {
   return errorBody(c, 500, 'Internal error; the emulator log has the details (search for the toe)');
 }
 
+/**
+ * Applies a fault rule's delay, then its answer: a dropped connection or an error response (true: the
+ * request ends here), or nothing (false: the route runs; `truncate` cuts its body afterwards).
+ */
+async function injectFault(c: Context<AppEnv>, fault: FaultRule): Promise<boolean> {
+  if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+  if (fault.reset) {
+    const incoming = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming;
+    incoming?.socket?.destroy();
+    c.res = new Response(null, { status: 502 });
+    return true;
+  }
+  if (fault.status === undefined || fault.truncate) return false;
+  const status = fault.status as ContentfulStatusCode;
+  c.res =
+    fault.body !== undefined
+      ? c.json(fault.body as object, status)
+      : errorBody(c, status, `Injected fault ${fault.id}${fault.preset ? ` (${fault.preset})` : ''}: ${c.req.method} ${c.req.path} answers ${status}`);
+  if (fault.retryAfter !== undefined) c.res.headers.set('Retry-After', String(fault.retryAfter));
+  return true;
+}
+
 export interface AppOptions {
   registry: InstanceRegistry;
   catalog?: CatalogEntry[];
@@ -116,6 +139,7 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
     // Authenticate before creating anything: a new instance is created (seeded, written to --db) only
     // for /_emulator/* or for a request carrying a token that instance would accept.
     let instance: Instance | undefined;
+    let fault: FaultRule | null = null;
     if (registry.exists(name) || path === '/_emulator' || path.startsWith('/_emulator/')) instance = registry.get(name);
     else if (api) {
       const token = tokenOf(c);
@@ -128,6 +152,19 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
     try {
       const declared = Number(c.req.header('content-length') ?? NaN);
       if (declared > config.maxUploadBytes) throw payloadTooLarge(config.maxUploadBytes);
+      // seeded fault injection (POST /_emulator/faults), before auth and the route; never on /_emulator
+      fault = registry.faults.size && !path.startsWith('/_emulator') ? registry.faults.hit(c.req.method, path, name) : null;
+      if (fault) {
+        if (await injectFault(c, fault)) return;
+        if (fault.truncate) {
+          await next();
+          const bytes = new Uint8Array(await c.res.arrayBuffer());
+          const headers = new Headers(c.res.headers);
+          headers.delete('content-length');
+          c.res = new Response(bytes.slice(0, Math.floor(bytes.length / 2)), { status: c.res.status, headers });
+          return;
+        }
+      }
       if (api) {
         authenticate(c);
         // what is due happens before the request reads state (long job work does not hold it for long)
@@ -138,6 +175,7 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
       // errors from the handlers were already rendered by the inner layers; these are our own
       c.res = renderError(err, c);
     } finally {
+      if (fault) c.res.headers.set('X-Domo-Emulator-Fault', fault.preset ? `${fault.id}; preset=${fault.preset}` : fault.id);
       const ms = Math.round((performance.now() - started) * 1000) / 1000;
       const status = c.res.status;
       if (instance) {
@@ -150,6 +188,7 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
           ms,
           instance: name,
           requestId: id,
+          ...(fault ? { fault: { id: fault.id, ...(fault.preset ? { preset: fault.preset } : {}) } } : {}),
           ...(p ? { auth: { userId: p.userId, tokenKind: p.tokenKind, decisions: p.decisions } } : {}),
         });
       }

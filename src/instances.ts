@@ -32,6 +32,7 @@ import type { Config } from './config.js';
 import { QueryPool } from './engines/sql/pool.js';
 import { adminUserId, seeders } from './fixtures.js';
 import { Journal } from './http/journal.js';
+import { FaultSet } from './http/faults.js';
 import { IdGenerator } from './ids.js';
 import type { Logger } from './logger.js';
 import { migrationsDir, packageRoot } from './paths.js';
@@ -152,6 +153,8 @@ export class InstanceRegistry {
   private readonly journals = new Map<string, Journal>();
   private tempRoot: string | undefined;
   private template: { bytes: Buffer; dataDir: string } | null | undefined;
+  /** Seeded fault rules for every instance (POST /_emulator/faults). */
+  readonly faults = new FaultSet();
   /** The query workers every instance's dataset SQL runs on (spawned on the first query). */
   readonly queries: QueryPool;
 

@@ -10,6 +10,8 @@ export interface JournalEntry {
   instance: string;
   requestId: string;
   /** Who called and the access decisions the request made (allowed or refused, and why). */
+  /** The fault rule injected into this request (POST /_emulator/faults). */
+  fault?: { id: string; preset?: string };
   auth?: { userId: number; tokenKind: string; decisions: Decision[] };
 }
 
