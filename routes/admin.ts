@@ -1,10 +1,11 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { parseDuration } from '../src/clock.js';
 import type { AppEnv } from '../src/http/env.js';
-import { ApiError, badRequest } from '../src/http/errors.js';
+import { ApiError, badRequest, reasonPhrase } from '../src/http/errors.js';
 import { valid } from '../src/http/validate.js';
-import { faultRuleSchema } from '../src/http/faults.js';
+import { faultRuleSchema, pathPattern } from '../src/http/faults.js';
 import { numericId } from '../src/http/paging.js';
 import { manifestSchema } from '../src/engines/app-manifest.js';
 
@@ -34,10 +35,102 @@ export function adminRoutes() {
     return c.json({ status: 'reset', instance: inst.name });
   });
 
-  r.get('/requests', valid('query', z.object({ limit: z.coerce.number().int().min(1).max(100_000).optional() })), (c) => {
-    const { limit } = c.req.valid('query');
-    return c.json(c.var.instance.journal.list(limit));
+  const requestFilters = z.object({
+    limit: z.coerce.number().int().min(1).max(100_000).optional(),
+    method: z.string().max(10).optional(),
+    path: z.string().max(500).optional(),
+    status: z.string().regex(/^(?:[1-5]\d\d|[1-5]xx)$/i, 'A status (404) or a class (4xx)').optional(),
+    since: z.iso.datetime({ offset: true }).optional(),
+    instance: z.string().max(63).optional(),
   });
+  type Filters = z.infer<typeof requestFilters>;
+  const journalFor = (c: Context<AppEnv>, q: Filters) => {
+    if (q.instance === undefined || q.instance === c.var.instance.name) return c.var.instance.journal;
+    return c.var.registry.exists(q.instance) ? c.var.registry.get(q.instance).journal : null;
+  };
+  const filtered = (c: Context<AppEnv>, q: Filters) => {
+    const journal = journalFor(c, q);
+    if (!journal) return [];
+    const re = q.path ? pathPattern(q.path) : null;
+    const since = q.since ? Date.parse(q.since) : undefined;
+    const rows = journal.list().filter(
+      (e) =>
+        (!q.method || e.method === q.method.toUpperCase()) &&
+        (!re || re.test(e.path)) &&
+        (!q.status || (/xx$/i.test(q.status) ? String(e.status)[0] === q.status[0] : e.status === Number(q.status))) &&
+        (since === undefined || Date.parse(e.time) >= since),
+    );
+    return q.limit ? rows.slice(Math.max(0, rows.length - q.limit)) : rows;
+  };
+
+  /** The journal, newest last, filtered by method, path pattern (`*`, `**`), status (404 or 4xx), since, instance. */
+  r.get('/requests', valid('query', requestFilters), (c) => c.json(filtered(c, c.req.valid('query'))));
+
+  r.delete('/requests', (c) => {
+    c.var.instance.journal.clear();
+    return c.body(null, 204);
+  });
+
+  /** The journal as HAR 1.2 (for CI artifacts). */
+  r.get('/requests.har', valid('query', requestFilters), (c) => {
+    const origin = new URL(c.req.url).origin;
+    const entries = filtered(c, c.req.valid('query')).map((e) => ({
+      startedDateTime: e.time,
+      time: e.ms,
+      request: { method: e.method, url: origin + e.path, httpVersion: 'HTTP/1.1', cookies: [], headers: [{ name: 'X-Domo-Instance', value: e.instance }], queryString: [], headersSize: -1, bodySize: -1 },
+      response: {
+        status: e.status,
+        statusText: reasonPhrase(e.status),
+        httpVersion: 'HTTP/1.1',
+        cookies: [],
+        headers: [{ name: 'X-Request-Id', value: e.requestId }, ...(e.fault ? [{ name: 'X-Domo-Emulator-Fault', value: e.fault.id }] : [])],
+        content: { size: -1, mimeType: 'application/json' },
+        redirectURL: '',
+        headersSize: -1,
+        bodySize: -1,
+      },
+      cache: {},
+      timings: { send: 0, wait: e.ms, receive: 0 },
+      ...(e.route ? { _route: e.route } : {}),
+      ...(e.operation ? { _operation: e.operation } : {}),
+    }));
+    c.header('Content-Disposition', 'attachment; filename="domo-emulator.har"');
+    return c.json({ log: { version: '1.2', creator: { name: 'domo-emulator', version: '1' }, pages: [], entries } });
+  });
+
+  /** Server-Sent Events: one `event: request` per request this instance serves from now on. */
+  r.get('/requests/stream', (c) =>
+    streamSSE(c, async (stream) => {
+      const queue: string[] = [];
+      let wake: (() => void) | undefined;
+      const stop = c.var.instance.journal.subscribe((e) => {
+        queue.push(JSON.stringify({ ...e, time: new Date(e.time).toISOString() }));
+        wake?.();
+      });
+      let open = true;
+      stream.onAbort(() => {
+        open = false;
+        wake?.();
+      });
+      try {
+        await stream.writeSSE({ event: 'ready', data: '{}' });
+        while (open) {
+          while (queue.length) await stream.writeSSE({ event: 'request', data: queue.shift()! });
+          await new Promise<void>((r) => {
+            wake = r;
+            setTimeout(r, 15_000).unref();
+          });
+          wake = undefined;
+          if (!queue.length && open) await stream.write(': keep-alive\n\n');
+        }
+      } finally {
+        stop();
+      }
+    }),
+  );
+
+  /** Routes clients called that the emulator does not serve (404 "No route"), most called first. */
+  r.get('/unimplemented', (c) => c.json({ routes: c.var.registry.unimplemented.list() }));
 
   r.get('/clock', (c) => c.json({ now: c.var.instance.clock.iso(), frozen: c.var.instance.clock.frozen }));
 

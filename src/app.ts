@@ -95,6 +95,34 @@ async function injectFault(c: Context<AppEnv>, fault: FaultRule): Promise<boolea
   return true;
 }
 
+/** The route that served a request (the last non-middleware matched route) and its catalog operation. */
+function routeOf(c: Context<AppEnv>, operations: Map<string, string>): { route?: string; operation?: string } {
+  const matched = (c.req as unknown as { matchedRoutes?: Array<{ method: string; path: string }> }).matchedRoutes ?? [];
+  const r = [...matched].reverse().find((m) => m.method !== 'ALL' && m.path !== '*' && m.path !== '/*');
+  if (!r) return {};
+  const op = operations.get(`${c.req.method} ${r.path}`);
+  return { route: r.path, ...(op ? { operation: op } : {}) };
+}
+
+/** The catalog routes closest to an unknown one: same method first, then by how many path segments agree. */
+export function nearMisses(catalog: CatalogEntry[], method: string, path: string, max = 3): string[] {
+  const segs = path.replace(/\/+$/, '').split('/').filter(Boolean);
+  const scored = new Map<string, number>();
+  for (const e of catalog) {
+    const es = e.path.replace(/\/+$/, '').split('/').filter(Boolean);
+    let same = 0;
+    for (let i = 0; i < Math.min(es.length, segs.length); i++) {
+      if (es[i] === segs[i] || es[i].startsWith(':')) same++;
+      else if (i < 3) break;
+    }
+    if (same < 2) continue;
+    const score = same * 2 - Math.abs(es.length - segs.length) + (e.method === method ? 3 : 0);
+    const key = `${e.method} ${e.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`;
+    scored.set(key, Math.max(scored.get(key) ?? -Infinity, score));
+  }
+  return [...scored.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, max).map(([k]) => k);
+}
+
 export interface AppOptions {
   registry: InstanceRegistry;
   catalog?: CatalogEntry[];
@@ -108,6 +136,8 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
   const requestIds = new RequestIds();
   /** Host header -> instance name, remembered (bounded) so the hot path skips the parsing. */
   const hostNames = new Map<string, string>();
+  /** `METHOD /catalog/:path` -> "Family: name", for the journal's `operation`. */
+  const operations = new Map(catalog.map((e) => [`${e.method} ${e.path.replace(/\/+$/, '')}`, `${e.family}: ${e.name}`]));
 
   // One middleware for what every request needs (fewer async layers on the hot path):
   // request id, instance (Host / X-Domo-Instance), size guard, auth on /api and /domo, journal + debug line.
@@ -188,6 +218,7 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
           ms,
           instance: name,
           requestId: id,
+          ...routeOf(c, operations),
           ...(fault ? { fault: { id: fault.id, ...(fault.preset ? { preset: fault.preset } : {}) } } : {}),
           ...(p ? { auth: { userId: p.userId, tokenKind: p.tokenKind, decisions: p.decisions } } : {}),
         });
@@ -201,7 +232,12 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
   mountFamilies(app);
   registerCatalogFallbacks(app, catalog);
 
-  app.notFound((c) => errorBody(c, 404, `No route for ${c.req.method} ${c.req.path}`));
+  app.notFound((c) => {
+    registry.unimplemented.record(c.req.method, c.req.path);
+    const hints = nearMisses(catalog, c.req.method, c.req.path);
+    const res = errorBody(c, 404, `No route for ${c.req.method} ${c.req.path}${hints.length ? `; did you mean ${hints.join(' or ')}?` : ''}`);
+    return res;
+  });
 
   app.onError(renderError);
 

@@ -153,6 +153,8 @@ export class InstanceRegistry {
   private readonly journals = new Map<string, Journal>();
   private tempRoot: string | undefined;
   private template: { bytes: Buffer; dataDir: string } | null | undefined;
+  /** Routes clients called that no route serves (GET /_emulator/unimplemented). */
+  readonly unimplemented = new UnimplementedRoutes();
   /** Seeded fault rules for every instance (POST /_emulator/faults). */
   readonly faults = new FaultSet();
   /** The query workers every instance's dataset SQL runs on (spawned on the first query). */
@@ -617,6 +619,35 @@ export class InstanceRegistry {
 }
 
 let forkCounter = 0;
+
+/** Unknown routes counted by method and path with numbers/ids folded to `{id}` (bounded to 1000 shapes). */
+export class UnimplementedRoutes {
+  private readonly seen = new Map<string, { method: string; path: string; count: number; lastSeen: number }>();
+
+  record(method: string, path: string): void {
+    const shape = path
+      .replace(/\/+$/, '')
+      .split('/')
+      .map((s) => (/^\d+$|^[0-9a-f]{8}-[0-9a-f-]{27,}$/i.test(s) ? '{id}' : s))
+      .join('/');
+    const key = `${method} ${shape}`;
+    const row = this.seen.get(key);
+    if (row) {
+      row.count++;
+      row.lastSeen = Date.now();
+    } else if (this.seen.size < 1000) this.seen.set(key, { method, path: shape, count: 1, lastSeen: Date.now() });
+  }
+
+  list(): Array<{ method: string; path: string; count: number; lastSeen: string }> {
+    return [...this.seen.values()]
+      .sort((a, b) => b.count - a.count || b.lastSeen - a.lastSeen)
+      .map((r) => ({ ...r, lastSeen: new Date(r.lastSeen).toISOString() }));
+  }
+
+  clear(): void {
+    this.seen.clear();
+  }
+}
 
 export interface CheckpointInfo {
   name: string;
