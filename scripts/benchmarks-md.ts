@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../src/paths.js';
 
 const dir = join(packageRoot, 'bench', 'results');
-const order = ['startup', 'throughput', 'datasets', 'queries', 'dataflows', 'appdb', 'files', 'load'];
+const order = ['startup', 'throughput', 'datasets', 'queries', 'dataflows', 'appdb', 'files', 'load', 'forks'];
 const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.md')) : [];
 files.sort((a, b) => {
   const ia = order.indexOf(a.replace(/\.md$/, ''));
@@ -27,6 +27,7 @@ is asserted by \`npm test\`. Regenerate this file with \`npm run bench:report\` 
 | \`node --import tsx bench/appdb.ts\` | AppDB queries and bulk create vs direct SQLite JSON and mingo |
 | \`node --import tsx bench/files.ts\` | 100 MB upload/download vs a disk copy |
 | \`node --import tsx bench/load.ts\` | 50 concurrent clients, mixed reads and writes: latency p50/p99 vs the same clients on health |
+| \`node --import tsx bench/forks.ts\` | ms per fork (fixtures, a live instance, a checkpoint) vs copying the template database file |
 `;
 const body = files.map((f) => readFileSync(join(dir, f), 'utf8').trim()).join('\n\n');
 writeFileSync(join(packageRoot, 'BENCHMARKS.md'), `${intro}\n${body}\n`);

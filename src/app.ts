@@ -10,6 +10,7 @@ import { authenticate, isAppDataPath } from './http/auth.js';
 import type { AppEnv } from './http/env.js';
 import { ApiError, badRequest, errorBody, payloadTooLarge, unauthorized } from './http/errors.js';
 import { rememberToe } from './http/last-resort.js';
+import type { FaultRule } from './http/faults.js';
 import { RequestIds } from './ids.js';
 import { isValidInstanceName, unusableDatabase, type Instance, type InstanceRegistry } from './instances.js';
 
@@ -73,6 +74,56 @@ function renderError(err: unknown, c: Context<AppEnv>): Response {
   return errorBody(c, 500, 'Internal error; the emulator log has the details (search for the toe)');
 }
 
+/**
+ * Applies a fault rule's delay, then its answer: a dropped connection or an error response (true: the
+ * request ends here), or nothing (false: the route runs; `truncate` cuts its body afterwards).
+ */
+async function injectFault(c: Context<AppEnv>, fault: FaultRule): Promise<boolean> {
+  if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+  if (fault.reset) {
+    const incoming = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming;
+    incoming?.socket?.destroy();
+    c.res = new Response(null, { status: 502 });
+    return true;
+  }
+  if (fault.status === undefined || fault.truncate) return false;
+  const status = fault.status as ContentfulStatusCode;
+  c.res =
+    fault.body !== undefined
+      ? c.json(fault.body as object, status)
+      : errorBody(c, status, `Injected fault ${fault.id}${fault.preset ? ` (${fault.preset})` : ''}: ${c.req.method} ${c.req.path} answers ${status}`);
+  if (fault.retryAfter !== undefined) c.res.headers.set('Retry-After', String(fault.retryAfter));
+  return true;
+}
+
+/** The route that served a request (the last non-middleware matched route) and its catalog operation. */
+function routeOf(c: Context<AppEnv>, operations: Map<string, string>): { route?: string; operation?: string } {
+  const matched = (c.req as unknown as { matchedRoutes?: Array<{ method: string; path: string }> }).matchedRoutes ?? [];
+  const r = [...matched].reverse().find((m) => m.method !== 'ALL' && m.path !== '*' && m.path !== '/*');
+  if (!r) return {};
+  const op = operations.get(`${c.req.method} ${r.path}`);
+  return { route: r.path, ...(op ? { operation: op } : {}) };
+}
+
+/** The catalog routes closest to an unknown one: same method first, then by how many path segments agree. */
+export function nearMisses(catalog: CatalogEntry[], method: string, path: string, max = 3): string[] {
+  const segs = path.replace(/\/+$/, '').split('/').filter(Boolean);
+  const scored = new Map<string, number>();
+  for (const e of catalog) {
+    const es = e.path.replace(/\/+$/, '').split('/').filter(Boolean);
+    let same = 0;
+    for (let i = 0; i < Math.min(es.length, segs.length); i++) {
+      if (es[i] === segs[i] || es[i].startsWith(':')) same++;
+      else if (i < 3) break;
+    }
+    if (same < 2) continue;
+    const score = same * 2 - Math.abs(es.length - segs.length) + (e.method === method ? 3 : 0);
+    const key = `${e.method} ${e.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`;
+    scored.set(key, Math.max(scored.get(key) ?? -Infinity, score));
+  }
+  return [...scored.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, max).map(([k]) => k);
+}
+
 export interface AppOptions {
   registry: InstanceRegistry;
   catalog?: CatalogEntry[];
@@ -86,6 +137,8 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
   const requestIds = new RequestIds();
   /** Host header -> instance name, remembered (bounded) so the hot path skips the parsing. */
   const hostNames = new Map<string, string>();
+  /** `METHOD /catalog/:path` -> "Family: name", for the journal's `operation`. */
+  const operations = new Map(catalog.map((e) => [`${e.method} ${e.path.replace(/\/+$/, '')}`, `${e.family}: ${e.name}`]));
 
   // One middleware for what every request needs (fewer async layers on the hot path):
   // request id, instance (Host / X-Domo-Instance), size guard, auth on /api and /domo, journal + debug line.
@@ -117,6 +170,7 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
     // Authenticate before creating anything: a new instance is created (seeded, written to --db) only
     // for /_emulator/* or for a request carrying a token that instance would accept.
     let instance: Instance | undefined;
+    let fault: FaultRule | null = null;
     if (registry.exists(name) || path === '/_emulator' || path.startsWith('/_emulator/')) instance = registry.get(name);
     else if (api) {
       const token = tokenOf(c);
@@ -129,6 +183,19 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
     try {
       const declared = Number(c.req.header('content-length') ?? NaN);
       if (declared > config.maxUploadBytes) throw payloadTooLarge(config.maxUploadBytes);
+      // seeded fault injection (POST /_emulator/faults), before auth and the route; never on /_emulator
+      fault = registry.faults.size && !path.startsWith('/_emulator') ? registry.faults.hit(c.req.method, path, name) : null;
+      if (fault) {
+        if (await injectFault(c, fault)) return;
+        if (fault.truncate) {
+          await next();
+          const bytes = new Uint8Array(await c.res.arrayBuffer());
+          const headers = new Headers(c.res.headers);
+          headers.delete('content-length');
+          c.res = new Response(bytes.slice(0, Math.floor(bytes.length / 2)), { status: c.res.status, headers });
+          return;
+        }
+      }
       if (api) {
         authenticate(c);
         // what is due happens before the request reads state (long job work does not hold it for long)
@@ -139,6 +206,7 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
       // errors from the handlers were already rendered by the inner layers; these are our own
       c.res = renderError(err, c);
     } finally {
+      if (fault) c.res.headers.set('X-Domo-Emulator-Fault', fault.preset ? `${fault.id}; preset=${fault.preset}` : fault.id);
       const ms = Math.round((performance.now() - started) * 1000) / 1000;
       const status = c.res.status;
       if (instance) {
@@ -151,6 +219,8 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
           ms,
           instance: name,
           requestId: id,
+          ...routeOf(c, operations),
+          ...(fault ? { fault: { id: fault.id, ...(fault.preset ? { preset: fault.preset } : {}) } } : {}),
           ...(p ? { auth: { userId: p.userId, tokenKind: p.tokenKind, decisions: p.decisions } } : {}),
           ...(c.var.warnings?.length ? { warnings: c.var.warnings } : {}),
         });
@@ -165,7 +235,12 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
   mountFamilies(app);
   registerCatalogFallbacks(app, catalog);
 
-  app.notFound((c) => errorBody(c, 404, `No route for ${c.req.method} ${c.req.path}`));
+  app.notFound((c) => {
+    registry.unimplemented.record(c.req.method, c.req.path);
+    const hints = nearMisses(catalog, c.req.method, c.req.path);
+    const res = errorBody(c, 404, `No route for ${c.req.method} ${c.req.path}${hints.length ? `; did you mean ${hints.join(' or ')}?` : ''}`);
+    return res;
+  });
 
   app.onError(renderError);
 

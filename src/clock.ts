@@ -65,6 +65,18 @@ export class Clock {
     this.changed();
   }
 
+  /** What a checkpoint or fork carries of this clock: frozen at a time, or running at an offset from real time. */
+  state(): { frozenAt: number | null; offsetMs: number } {
+    return { frozenAt: this.frozenAt, offsetMs: this.offsetMs };
+  }
+
+  /** Puts a saved state back (a checkpoint restore, a fork). */
+  setState(state: { frozenAt: number | null; offsetMs: number }): void {
+    this.frozenAt = state.frozenAt;
+    this.offsetMs = state.offsetMs;
+    this.changed();
+  }
+
   /** Called after freeze/advance/resume so job state machines can catch up. Returns the unsubscribe. */
   onChange(fn: () => void): () => void {
     this.listeners.push(fn);

@@ -26,15 +26,16 @@ import { emulatorMeta } from '../db/schema/index.js';
 import { AccessPolicy } from './access/policy.js';
 import type { Principal, TokenKind } from './access/principal.js';
 import { Clock } from './clock.js';
-import { ApiError } from './http/errors.js';
+import { ApiError, conflict, notFound } from './http/errors.js';
 import { Scheduler } from './jobs/scheduler.js';
 import type { Config } from './config.js';
 import { QueryPool } from './engines/sql/pool.js';
 import { adminUserId, seeders } from './fixtures/index.js';
 import { Journal } from './http/journal.js';
+import { FaultSet } from './http/faults.js';
 import { IdGenerator } from './ids.js';
 import type { Logger } from './logger.js';
-import { packageRoot } from './paths.js';
+import { migrationsDir, packageRoot } from './paths.js';
 import { createStores, type Stores } from './state/index.js';
 
 const namePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -152,6 +153,10 @@ export class InstanceRegistry {
   private readonly journals = new Map<string, Journal>();
   private tempRoot: string | undefined;
   private template: { bytes: Buffer; dataDir: string } | null | undefined;
+  /** Routes clients called that no route serves (GET /_emulator/unimplemented). */
+  readonly unimplemented = new UnimplementedRoutes();
+  /** Seeded fault rules for every instance (POST /_emulator/faults). */
+  readonly faults = new FaultSet();
   /** The query workers every instance's dataset SQL runs on (spawned on the first query). */
   readonly queries: QueryPool;
 
@@ -255,6 +260,175 @@ export class InstanceRegistry {
       rmSync(this.tempRoot, { recursive: true, force: true });
       atExit.delete(this.tempRoot);
     }
+  }
+
+  /** Where forks came from and when (instances opened by a request have no entry). */
+  private readonly origins = new Map<string, { from: string; createdAt: number }>();
+
+  /**
+   * A new instance `name` (or a generated one) as a copy of the fixtures (the seeded template), of another
+   * instance (its database, files and clock at this moment) or of a checkpoint. 409 when `name` exists.
+   */
+  fork(from = 'fixtures', name?: string): Instance {
+    const target = name ?? `fork-${createHash('sha256').update(`${process.pid}:${performance.now()}:${++forkCounter}`).digest('hex').slice(0, 10)}`;
+    if (!isValidInstanceName(target)) throw new ApiError(400, `Invalid instance name '${target}': use lower-case letters, digits and '-' (at most 63)`);
+    if (this.exists(target)) throw conflict(`Instance '${target}' already exists; drop it first or choose another name`);
+    if (from === 'fixtures') {
+      const inst = this.get(target);
+      this.origins.set(target, { from, createdAt: Date.now() });
+      return inst;
+    }
+    if (this.exists(from)) {
+      const src = this.get(from);
+      const paths = this.paths(target);
+      if (!this.inMemory) mkdirSync(this.config.db, { recursive: true });
+      if (existsSync(src.dataDir)) cpSync(src.dataDir, paths.dataDir, { recursive: true });
+      writeFileAtomic(paths.db, src.sqlite.serialize());
+      const inst = this.get(target);
+      inst.clock.setState(src.clock.state());
+      this.origins.set(target, { from, createdAt: Date.now() });
+      return inst;
+    }
+    if (this.checkpointExists(from)) {
+      const inst = this.restoreCheckpoint(from, target);
+      this.origins.set(target, { from, createdAt: Date.now() });
+      return inst;
+    }
+    throw notFound(`No instance or checkpoint named '${from}' to fork (use "fixtures", an instance name or a checkpoint name)`);
+  }
+
+  /** Drops an instance: closes it and deletes its database and files. 404 when there is no such instance. */
+  drop(name: string): void {
+    if (!this.exists(name)) throw notFound(`No instance named '${name}'`);
+    this.closeOne(name, true);
+    this.origins.delete(name);
+    this.clocks.delete(name);
+    this.journals.delete(name);
+  }
+
+  /** Every instance, open or (with --db) on disk, with its origin, size and age. */
+  describeAll(): Array<{ name: string; from: string; createdAt: string; ageMs: number; sizeBytes: number }> {
+    const names = new Set(this.names());
+    if (!this.inMemory && existsSync(this.config.db)) {
+      for (const f of readdirSync(this.config.db)) {
+        const m = /^(.+)\.db$/.exec(f);
+        if (m && isValidInstanceName(m[1])) names.add(m[1]);
+      }
+    }
+    return [...names].sort().map((name) => {
+      const paths = this.paths(name);
+      const origin = this.origins.get(name);
+      let createdAt = origin?.createdAt;
+      if (createdAt === undefined) {
+        try {
+          createdAt = statSync(paths.db).birthtimeMs || statSync(paths.db).mtimeMs;
+        } catch {
+          createdAt = Date.now();
+        }
+      }
+      const sizeBytes = ['', '-wal'].reduce((n, sfx) => n + sizeOf(paths.db + sfx), 0) + sizeOf(paths.dataDir);
+      return { name, from: origin?.from ?? 'fixtures', createdAt: new Date(createdAt).toISOString(), ageMs: Math.max(0, Date.now() - createdAt), sizeBytes };
+    });
+  }
+
+  /** A developer token of the instance's admin user (a --token value first). */
+  adminToken(inst: Instance): string | null {
+    if (this.config.tokens.length) return this.config.tokens[0];
+    const admin = Number(inst.meta('adminUserId'));
+    return (inst.sqlite.prepare(`select token from tokens where user_id = ? and kind = 'developer' order by created, token limit 1`).pluck().get(admin) as string | undefined) ?? null;
+  }
+
+  /** Checkpoints live beside the instances: `<db>/_checkpoints/<name>/` (the temporary root with :memory:). */
+  private checkpointRoot(): string {
+    if (!this.inMemory) return join(this.config.db, '_checkpoints');
+    this.paths('default'); // creates the temporary root
+    return join(this.tempRoot!, '_checkpoints');
+  }
+
+  private checkpointDir(name: string): string {
+    if (!isValidInstanceName(name)) throw new ApiError(400, `Invalid checkpoint name '${name}': use lower-case letters, digits and '-' (at most 63)`);
+    return join(this.checkpointRoot(), name);
+  }
+
+  checkpointExists(name: string): boolean {
+    return isValidInstanceName(name) && existsSync(join(this.checkpointDir(name), 'checkpoint.json'));
+  }
+
+  /** Saves an instance's whole state (database with its outbox, files, clock) as checkpoint `name` (replacing one of that name). */
+  saveCheckpoint(instanceName: string, name: string): CheckpointInfo {
+    const inst = this.get(instanceName);
+    const dir = this.checkpointDir(name);
+    const staging = `${dir}.tmp-${process.pid}-${++forkCounter}`;
+    mkdirSync(staging, { recursive: true });
+    writeFileSync(join(staging, 'instance.db'), inst.sqlite.serialize());
+    if (existsSync(inst.dataDir)) cpSync(inst.dataDir, join(staging, 'data'), { recursive: true });
+    const schema = schemaVersion();
+    const info: CheckpointFile = {
+      name,
+      instance: instanceName,
+      createdAt: new Date().toISOString(),
+      schemaVersion: schema.version,
+      migrations: schema.migrations,
+      clock: inst.clock.state(),
+    };
+    writeFileSync(join(staging, 'checkpoint.json'), JSON.stringify(info, null, 2));
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(staging, dir);
+    return this.checkpointInfo(name)!;
+  }
+
+  listCheckpoints(): CheckpointInfo[] {
+    const root = this.checkpointRoot();
+    if (!existsSync(root)) return [];
+    return readdirSync(root)
+      .filter((n) => isValidInstanceName(n))
+      .map((n) => this.checkpointInfo(n))
+      .filter((c): c is CheckpointInfo => c !== null)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
+  }
+
+  checkpointInfo(name: string): CheckpointInfo | null {
+    const dir = this.checkpointDir(name);
+    let file: CheckpointFile;
+    try {
+      file = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as CheckpointFile;
+    } catch {
+      return null;
+    }
+    return { name: file.name, instance: file.instance, createdAt: file.createdAt, sizeBytes: sizeOf(dir), schemaVersion: file.schemaVersion };
+  }
+
+  deleteCheckpoint(name: string): void {
+    if (!this.checkpointExists(name)) throw notFound(`No checkpoint named '${name}'`);
+    rmSync(this.checkpointDir(name), { recursive: true, force: true });
+  }
+
+  /**
+   * Puts checkpoint `name` into instance `target` (its database, files and clock replace the instance's).
+   * A checkpoint from an older schema is migrated as it opens; one from a schema this emulator does not
+   * know (newer, or another branch of migrations) is refused with a 409 naming both versions.
+   */
+  restoreCheckpoint(name: string, target: string): Instance {
+    if (!this.checkpointExists(name)) throw notFound(`No checkpoint named '${name}'`);
+    const dir = this.checkpointDir(name);
+    const file = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as CheckpointFile;
+    const current = schemaVersion();
+    const known = file.migrations.length <= current.migrations.length && file.migrations.every((m, i) => current.migrations[i] === m);
+    if (!known) {
+      throw conflict(
+        `Checkpoint '${name}' was saved with schema ${file.schemaVersion}, which this emulator (schema ${current.version}) does not know: ` +
+          `it comes from a newer or different emulator version. Restore it with the emulator that saved it, or save a new checkpoint.`,
+      );
+    }
+    if (!isValidInstanceName(target)) throw new ApiError(400, `Invalid instance name '${target}'`);
+    this.closeOne(target, true);
+    const paths = this.paths(target);
+    if (!this.inMemory) mkdirSync(this.config.db, { recursive: true });
+    if (existsSync(join(dir, 'data'))) cpSync(join(dir, 'data'), paths.dataDir, { recursive: true });
+    writeFileAtomic(paths.db, readFileSync(join(dir, 'instance.db')));
+    const inst = this.get(target);
+    inst.clock.setState(file.clock);
+    return inst;
   }
 
   private closeOne(name: string, wipe: boolean): void {
@@ -442,6 +616,76 @@ export class InstanceRegistry {
     }
     for (const t of this.config.tokens) inst.stores.users.addToken(admin, t);
   }
+}
+
+let forkCounter = 0;
+
+/** Unknown routes counted by method and path with numbers/ids folded to `{id}` (bounded to 1000 shapes). */
+export class UnimplementedRoutes {
+  private readonly seen = new Map<string, { method: string; path: string; count: number; lastSeen: number }>();
+
+  record(method: string, path: string): void {
+    const shape = path
+      .replace(/\/+$/, '')
+      .split('/')
+      .map((s) => (/^\d+$|^[0-9a-f]{8}-[0-9a-f-]{27,}$/i.test(s) ? '{id}' : s))
+      .join('/');
+    const key = `${method} ${shape}`;
+    const row = this.seen.get(key);
+    if (row) {
+      row.count++;
+      row.lastSeen = Date.now();
+    } else if (this.seen.size < 1000) this.seen.set(key, { method, path: shape, count: 1, lastSeen: Date.now() });
+  }
+
+  list(): Array<{ method: string; path: string; count: number; lastSeen: string }> {
+    return [...this.seen.values()]
+      .sort((a, b) => b.count - a.count || b.lastSeen - a.lastSeen)
+      .map((r) => ({ ...r, lastSeen: new Date(r.lastSeen).toISOString() }));
+  }
+
+  clear(): void {
+    this.seen.clear();
+  }
+}
+
+export interface CheckpointInfo {
+  name: string;
+  instance: string;
+  createdAt: string;
+  sizeBytes: number;
+  schemaVersion: string;
+}
+
+interface CheckpointFile {
+  name: string;
+  instance: string;
+  createdAt: string;
+  schemaVersion: string;
+  /** The migration tags applied to the saved database, in order. */
+  migrations: string[];
+  clock: { frozenAt: number | null; offsetMs: number };
+}
+
+/** The database schema this build writes: its migration tags, and `<count>-<hash of the tags>`. */
+export function schemaVersion(): { version: string; migrations: string[] } {
+  const journal = JSON.parse(readFileSync(join(migrationsDir, 'meta', '_journal.json'), 'utf8')) as { entries: Array<{ tag: string }> };
+  const migrations = journal.entries.map((e) => e.tag);
+  return { version: `${migrations.length}-${createHash('sha256').update(migrations.join('\n')).digest('hex').slice(0, 12)}`, migrations };
+}
+
+/** Bytes of a file, or of every file under a directory (0 when absent). */
+function sizeOf(path: string): number {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return 0;
+  }
+  if (!st.isDirectory()) return st.size;
+  let n = 0;
+  for (const e of readdirSync(path)) n += sizeOf(join(path, e));
+  return n;
 }
 
 /**

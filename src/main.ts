@@ -15,6 +15,9 @@ import { keepServingOnUncaughtErrors } from './http/last-resort.js';
 const usage = `Usage: domo-emulator [options]      start the emulator
        domo-emulator env [options]  print the variables that point clients at it (see env --help)
        domo-emulator app <dir> [options]  serve a custom app offline against it (see app --help)
+       domo-emulator exec [options] -- <command...>  start on a free port (in memory unless --db), run the
+                      command with DOMO_EMULATOR_URL, DOMO_INSTANCE, DOMO_DEVELOPER_TOKEN (and the proxy/CA
+                      variables with --https) set, stop, and exit with the command's code
   --port <n>          port to listen on, 0 = any free port   (env PORT, default 8080)
   --host <addr>       address to bind                        (env HOST, default 127.0.0.1)
   --db <dir|:memory:> directory for per-instance databases   (env DOMO_EMULATOR_DB, default .domo-emulator)
@@ -203,7 +206,38 @@ function printEnv(argv: string[], env: NodeJS.ProcessEnv): void {
   process.stdout.write(formatEnv(vars, shell, comment));
 }
 
+/** `domo-emulator exec [options] -- <command...>`: see usage. */
+async function execMain(argv: string[]): Promise<void> {
+  const sep = argv.indexOf('--');
+  const command = sep < 0 ? [] : argv.slice(sep + 1);
+  if (!command.length) fail('exec needs a command after --: domo-emulator exec [options] -- <command...>');
+  const own = sep < 0 ? argv : argv.slice(0, sep);
+  const opts = parse(own, { ...process.env, PORT: process.env.PORT || '0', DOMO_EMULATOR_DB: process.env.DOMO_EMULATOR_DB || ':memory:', LOG_LEVEL: process.env.LOG_LEVEL || 'warn' });
+  if (!own.includes('--port')) opts.port = 0;
+  const logger = createLogger(opts.logLevel ?? 'warn');
+  const emu = await startEmulator(opts, logger);
+  const inst = emu.instance('default');
+  const adminId = Number(inst.meta('adminUserId'));
+  const token = opts.tokens?.[0] ?? ((inst.sqlite.prepare(`select token from tokens where user_id = ? and kind = 'developer' order by created, token limit 1`).pluck().get(adminId) as string | undefined) ?? '');
+  const vars = envVars({ url: emu.url, instance: 'default', token, https: emu.https && { proxyUrl: emu.https.proxyUrl, caFile: emu.https.caFile, caBundleFile: emu.https.caBundleFile } });
+  const { spawn } = await import('node:child_process');
+  const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env: { ...process.env, ...Object.fromEntries(vars) } });
+  const forward = (sig: NodeJS.Signals) => process.on(sig, () => child.kill(sig));
+  forward('SIGINT');
+  forward('SIGTERM');
+  const code = await new Promise<number>((resolveCode) => {
+    child.once('error', (e) => {
+      process.stderr.write(`domo-emulator exec: cannot run ${command[0]}: ${e.message}\n`);
+      resolveCode(127);
+    });
+    child.once('exit', (c, signal) => resolveCode(c ?? (signal ? 128 + (({ SIGINT: 2, SIGTERM: 15, SIGKILL: 9 }) as Record<string, number>)[signal] || 1 : 1)));
+  });
+  await emu.close();
+  process.exit(code);
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'exec') return execMain(process.argv.slice(3));
   if (process.argv[2] === 'env') return printEnv(process.argv.slice(3), process.env);
   if (process.argv[2] === 'app') return appMain(process.argv.slice(3));
   const opts = parse(process.argv.slice(2), process.env);

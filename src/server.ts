@@ -24,6 +24,10 @@ export interface RunningEmulator {
   reset(instance?: string): void;
   /** An instance's stores, clock and ids, for tests that set state up directly. */
   instance(name?: string): Instance;
+  /** A new instance copied from the fixtures (default), an instance or a checkpoint: its name, URL and admin token. */
+  fork(from?: string, name?: string): { name: string; url: string; token: string | null };
+  /** Drops an instance and its files. */
+  dropInstance(name: string): void;
   /** Stops accepting, lets in-flight requests finish, closes the databases. */
   close(): Promise<void>;
 }
@@ -73,6 +77,11 @@ export async function startEmulator(options: EmulatorOptions = {}, logger?: Logg
       else registry.resetAll();
     },
     instance: (name = 'default') => registry.get(name),
+    fork(from, name) {
+      const inst = registry.fork(from, name);
+      return { name: inst.name, url: `http://${inst.name}.localhost:${port}`, token: registry.adminToken(inst) };
+    },
+    dropInstance: (name) => registry.drop(name),
     close() {
       closing ??= listener.close().then(() => registry.close());
       return closing;
