@@ -3,7 +3,18 @@ import { z } from 'zod';
 import { columnTypes, isPlainObject, type JsonValue } from '../src/engines/documents/index.js';
 import type { AppEnv } from '../src/http/env.js';
 import { csvList, flag } from '../src/http/paging.js';
+import { responds } from '../src/http/responses.js';
 import { valid } from '../src/http/validate.js';
+import {
+  bulkCreatedJson,
+  bulkDeletedJson,
+  bulkUpsertedJson,
+  collectionJson,
+  documentJson,
+  exportJson,
+  permissionJson,
+  queryJson,
+} from '../src/schemas/appdb.js';
 import { entityTypes, permissionNames, type AppDbActor, type AppDbStore, type DocumentsPayload } from '../src/state/appdb.js';
 
 /**
@@ -98,20 +109,22 @@ export function appdbRoutes() {
   for (const prefix of ['/api/datastores', '/domo/datastores'] as const) {
     const api = prefix.startsWith('/api');
     const done = (c: Context<AppEnv>) => (api ? c.body(null, 204) : c.body(null, 200));
+    /** the no-content answer: 204 under /api, 200 under /domo */
+    const none = api ? { 204: z.undefined() } : { 200: z.undefined() };
 
     // ---------------------------------------------------------------- collections (v1)
     const cols = `${prefix}/v1/collections`;
-    r.get(cols, (c) => c.json(store(c).listCollections(actorOf(c))));
-    r.post(cols, valid('json', createCollectionBody), (c) => c.json(store(c).createCollection(actorOf(c), c.req.valid('json'))));
-    r.get(`${cols}/:collection`, valid('param', collectionParam), (c) => c.json(store(c).getCollection(actorOf(c), c.req.valid('param').collection)));
-    r.put(`${cols}/:collection`, valid('param', collectionParam), valid('json', updateCollectionBody), (c) =>
+    r.get(cols, responds({ 200: z.array(collectionJson) }), (c) => c.json(store(c).listCollections(actorOf(c))));
+    r.post(cols, responds({ 200: collectionJson }), valid('json', createCollectionBody), (c) => c.json(store(c).createCollection(actorOf(c), c.req.valid('json'))));
+    r.get(`${cols}/:collection`, responds({ 200: collectionJson }), valid('param', collectionParam), (c) => c.json(store(c).getCollection(actorOf(c), c.req.valid('param').collection)));
+    r.put(`${cols}/:collection`, responds({ 200: collectionJson }), valid('param', collectionParam), valid('json', updateCollectionBody), (c) =>
       c.json(store(c).updateCollection(actorOf(c), c.req.valid('param').collection, c.req.valid('json'))),
     );
-    r.delete(`${cols}/:collection`, valid('param', collectionParam), (c) => {
+    r.delete(`${cols}/:collection`, responds(none), valid('param', collectionParam), (c) => {
       store(c).deleteCollection(actorOf(c), c.req.valid('param').collection);
       return done(c);
     });
-    r.get(`${cols}/:collection/permission`, valid('param', collectionParam), (c) =>
+    r.get(`${cols}/:collection/permission`, responds({ 200: z.array(permissionJson) }), valid('param', collectionParam), (c) =>
       c.json(store(c).listPermissions(actorOf(c), c.req.valid('param').collection)),
     );
     const setPermission = (c: Context<AppEnv>, p: z.output<typeof entityParams>, q: z.output<typeof permissionsQuery>) => {
@@ -119,19 +132,19 @@ export function appdbRoutes() {
       return done(c);
     };
     // the reference's literal RYUU_APP path first, then any entity (USER, GROUP, RYUU_APP)
-    r.put(`${cols}/:collection/permission/RYUU_APP/:entityId`, valid('param', entityParams.omit({ entity: true })), valid('query', permissionsQuery), (c) =>
+    r.put(`${cols}/:collection/permission/RYUU_APP/:entityId`, responds(none), valid('param', entityParams.omit({ entity: true })), valid('query', permissionsQuery), (c) =>
       setPermission(c, { ...c.req.valid('param'), entity: 'RYUU_APP' }, c.req.valid('query')),
     );
-    r.put(`${cols}/:collection/permission/:entity/:entityId`, valid('param', entityParams), valid('query', permissionsQuery), (c) =>
+    r.put(`${cols}/:collection/permission/:entity/:entityId`, responds(none), valid('param', entityParams), valid('query', permissionsQuery), (c) =>
       setPermission(c, c.req.valid('param'), c.req.valid('query')),
     );
-    r.delete(`${cols}/:collection/permission/:entity/:entityId`, valid('param', entityParams), (c) => {
+    r.delete(`${cols}/:collection/permission/:entity/:entityId`, responds(none), valid('param', entityParams), (c) => {
       const p = c.req.valid('param');
       store(c).removePermissions(actorOf(c), p.collection, p.entity, p.entityId);
       return done(c);
     });
 
-    r.post(`${prefix}/v1/export`, valid('query', exportQuery), (c) =>
+    r.post(`${prefix}/v1/export`, responds({ 200: exportJson }), valid('query', exportQuery), (c) =>
       c.json(store(c).exportNow(actorOf(c), { includeRelatedCollections: c.req.valid('query').includeRelatedCollections ?? false })),
     );
 
@@ -140,39 +153,39 @@ export function appdbRoutes() {
       const docs = `${prefix}/${version}/collections/:collection/documents`;
 
       // literal paths before /:documentId
-      r.post(`${docs}/bulk`, valid('param', collectionParam), valid('json', bulkCreateBody), (c) =>
+      r.post(`${docs}/bulk`, responds({ 200: bulkCreatedJson }), valid('param', collectionParam), valid('json', bulkCreateBody), (c) =>
         c.json(store(c).bulkCreate(actorOf(c), c.req.valid('param').collection, c.req.valid('json'))),
       );
-      r.put(`${docs}/bulk`, valid('param', collectionParam), valid('json', bulkUpsertBody), (c) =>
+      r.put(`${docs}/bulk`, responds({ 200: bulkUpsertedJson }), valid('param', collectionParam), valid('json', bulkUpsertBody), (c) =>
         c.json(store(c).bulkUpsert(actorOf(c), c.req.valid('param').collection, c.req.valid('json'))),
       );
-      r.delete(`${docs}/bulk`, valid('param', collectionParam), valid('query', bulkDeleteQuery), (c) =>
+      r.delete(`${docs}/bulk`, responds({ 200: bulkDeletedJson }), valid('param', collectionParam), valid('query', bulkDeleteQuery), (c) =>
         c.json(store(c).bulkDelete(actorOf(c), c.req.valid('param').collection, c.req.valid('query').ids)),
       );
-      r.post(`${docs}/query`, valid('param', collectionParam), valid('query', queryQuery), valid('json', z.unknown(), { optional: true }), (c) => {
+      r.post(`${docs}/query`, responds({ 200: queryJson }), valid('param', collectionParam), valid('query', queryQuery), valid('json', z.unknown(), { optional: true }), (c) => {
         const res = store(c).query(actorOf(c), c.req.valid('param').collection, c.req.valid('json') ?? {}, c.req.valid('query'), { timeoutMs: c.var.config.queryTimeoutMs });
         return 'rows' in res ? c.json(res.rows) : docArray(c, res.documents);
       });
-      r.put(`${docs}/update`, valid('param', collectionParam), valid('json', updateBody), (c) => {
+      r.put(`${docs}/update`, responds({ 200: z.number().int() }), valid('param', collectionParam), valid('json', updateBody), (c) => {
         const body = c.req.valid('json');
         return c.json(store(c).partialUpdate(actorOf(c), c.req.valid('param').collection, body.query, body.operation, { timeoutMs: c.var.config.queryTimeoutMs }));
       });
 
-      r.get(docs, valid('param', collectionParam), valid('query', listQuery), (c) =>
+      r.get(docs, responds({ 200: z.array(documentJson) }), valid('param', collectionParam), valid('query', listQuery), (c) =>
         docArray(c, store(c).listDocuments(actorOf(c), c.req.valid('param').collection, c.req.valid('query'))),
       );
-      r.post(docs, valid('param', collectionParam), valid('json', docBody), (c) =>
+      r.post(docs, responds({ 200: documentJson }), valid('param', collectionParam), valid('json', docBody), (c) =>
         c.body(store(c).createDocument(actorOf(c), c.req.valid('param').collection, c.req.valid('json').content), 200, jsonHeaders),
       );
-      r.get(`${docs}/:documentId`, valid('param', docParams), (c) => {
+      r.get(`${docs}/:documentId`, responds({ 200: documentJson }), valid('param', docParams), (c) => {
         const p = c.req.valid('param');
         return c.body(store(c).getDocument(actorOf(c), p.collection, p.documentId), 200, jsonHeaders);
       });
-      r.put(`${docs}/:documentId`, valid('param', docParams), valid('json', docBody), (c) => {
+      r.put(`${docs}/:documentId`, responds({ 200: documentJson }), valid('param', docParams), valid('json', docBody), (c) => {
         const p = c.req.valid('param');
         return c.body(store(c).replaceDocument(actorOf(c), p.collection, p.documentId, c.req.valid('json').content), 200, jsonHeaders);
       });
-      r.delete(`${docs}/:documentId`, valid('param', docParams), (c) => {
+      r.delete(`${docs}/:documentId`, responds(none), valid('param', docParams), (c) => {
         const p = c.req.valid('param');
         store(c).deleteDocument(actorOf(c), p.collection, p.documentId);
         return done(c);

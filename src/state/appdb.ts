@@ -1,3 +1,4 @@
+import type { CollectionJson } from '../schemas/appdb.js';
 import { createHash } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import type { Statement } from 'better-sqlite3';
@@ -181,7 +182,7 @@ export class AppDbStore {
 
   // ------------------------------------------------------------------ collections
 
-  listCollections(actor: AppDbActor): Array<Record<string, unknown>> {
+  listCollections(actor: AppDbActor): CollectionJson[] {
     return this.ctx.orm
       .select()
       .from(appdbCollections)
@@ -191,13 +192,13 @@ export class AppDbStore {
       .map((c) => this.collectionView(c));
   }
 
-  getCollection(actor: AppDbActor, ref: string): Record<string, unknown> {
+  getCollection(actor: AppDbActor, ref: string): CollectionJson {
     const c = this.collection(ref);
     this.require(c, actor, 'read');
     return this.collectionView(c);
   }
 
-  createCollection(actor: AppDbActor, input: CollectionInput): Record<string, unknown> {
+  createCollection(actor: AppDbActor, input: CollectionInput): CollectionJson {
     this.ctx.access.require(actor, 'datastore.create');
     if (input.filters) engine(() => validateRules(input.filters!, 'filters'), 'body');
     return this.ctx.sqlite.transaction(() => {
@@ -225,7 +226,7 @@ export class AppDbStore {
     })();
   }
 
-  updateCollection(actor: AppDbActor, ref: string, patch: CollectionPatch): Record<string, unknown> {
+  updateCollection(actor: AppDbActor, ref: string, patch: CollectionPatch): CollectionJson {
     const c = this.collection(ref);
     this.require(c, actor, 'write');
     if (patch.filters) engine(() => validateRules(patch.filters!, 'filters'), 'body');
@@ -708,7 +709,7 @@ export class AppDbStore {
       .run();
   }
 
-  private collectionView(c: CollectionRow): Record<string, unknown> {
+  private collectionView(c: CollectionRow): CollectionJson {
     const schema = JSON.parse(c.schemaJson) as { columns: SchemaColumn[] };
     return {
       id: c.id,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog.js';
-import { openapiDocument, openapiText } from '../../src/openapi.js';
+import { openapiDocument, openapiText, responseCoverage, typedFamilies } from '../../src/openapi.js';
 import { packageRoot } from '../../src/paths.js';
 import { testApp } from '../helpers/app.js';
 
@@ -51,6 +51,11 @@ describe('the OpenAPI document', () => {
     expect(doc.components.schemas.User.required).toEqual(['id', 'displayName']);
     expect(doc.components.schemas.Group.additionalProperties).toBe(false);
     expect(doc.paths['/api/authorization/v1/roles/{roleId}'].delete.responses['204'].content).toBeUndefined();
+  });
+
+  it('typedFamilies names exactly the families whose every endpoint declares its response schema', () => {
+    const full = responseCoverage().filter((f) => f.typed === f.endpoints).map((f) => f.family);
+    expect(full).toEqual(typedFamilies);
   });
 
   it('declares the developer-token header and the error shape', () => {
