@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { adminRoutes } from '../routes/admin.js';
 import { mountFamilies } from '../routes/index.js';
+import { uiRoutes } from '../routes/ui.js';
 import { loadCatalog, registerCatalogFallbacks, type CatalogEntry } from './catalog.js';
 import type { Config } from './config.js';
 import { authenticate, isAppDataPath } from './http/auth.js';
@@ -159,6 +160,7 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
 
   // 5. routes
   app.route('/_emulator', adminRoutes());
+  app.route('/_emulator/ui', uiRoutes());
   mountFamilies(app);
   registerCatalogFallbacks(app, catalog);
 
