@@ -60,7 +60,8 @@ function table(rows, { columns, onRow, id } = {}) {
 
 /** A bar chart (SVG, drawn here) of the first text column against the first numeric column. */
 function chart(columns, rows) {
-  const numIdx = columns.findIndex((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
+  // the last numeric column (an aggregate, in the usual GROUP BY query) against the first other column
+  const numIdx = columns.findLastIndex((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
   if (numIdx < 0) return el('p', { class: 'muted' }, 'No numeric column to chart.');
   const labelIdx = columns.findIndex((_, i) => i !== numIdx);
   const data = rows.slice(0, 30).map((r) => ({ label: labelIdx < 0 ? '' : show(r[labelIdx]), value: r[numIdx] }));
@@ -141,7 +142,7 @@ async function openDataset(ds, detail) {
   };
   preview.append(el('div', { class: 'bar' }, btn('‹ Prev', () => { offset = Math.max(0, offset - page); load(); }, 'btn secondary'), btn('Next ›', () => { offset += page; load(); }, 'btn secondary')), body);
   const sql = el('textarea', { id: 'sql', rows: 3 });
-  const firstCol = columns[0]?.name ?? 'id';
+  const firstCol = (columns.find((c) => c.type === 'STRING') ?? columns[0])?.name ?? 'id';
   sql.value = `SELECT \`${firstCol}\`, COUNT(*) AS n FROM t GROUP BY \`${firstCol}\` ORDER BY n DESC`;
   const out = el('div', { id: 'sql-result' });
   const run = async () => {
