@@ -71,8 +71,11 @@ function chart(columns, rows) {
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('class', 'chart');
   svg.setAttribute('id', 'sql-chart');
-  svg.setAttribute('width', String(W + left + 80));
-  svg.setAttribute('height', String(data.length * (bh + gap) + 20));
+  const H = data.length * (bh + gap) + 20;
+  // scales to the space it has (the viewBox keeps the drawing's own units)
+  svg.setAttribute('viewBox', `0 0 ${W + left + 80} ${H}`);
+  svg.setAttribute('width', '100%');
+  svg.setAttribute('style', `max-width:${W + left + 80}px`);
   data.forEach((d, i) => {
     const y = i * (bh + gap);
     const label = document.createElementNS(ns, 'text');

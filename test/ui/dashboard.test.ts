@@ -99,7 +99,7 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
     const [field, value] = Object.entries(docs[0].content)[0];
     await page.fill('#appdb-query', JSON.stringify({ [`content.${field}`]: value }));
     await page.click('#run-appdb');
-    await page.waitForFunction((n) => document.querySelectorAll('#documents tbody tr').length === n, docs.filter((d) => d.content[field] === value).length);
+    await page.waitForFunction((n) => (globalThis as any).document.querySelectorAll('#documents tbody tr').length === n, docs.filter((d) => d.content[field] === value).length);
     await shoot(page, 'appdb');
   });
 
