@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { adminRoutes } from '../routes/admin.js';
 import { mountFamilies } from '../routes/index.js';
 import { openapiRoutes } from '../routes/openapi.js';
+import { uiRoutes } from '../routes/ui.js';
 import { loadCatalog, registerCatalogFallbacks, type CatalogEntry } from './catalog.js';
 import type { Config } from './config.js';
 import { authenticate, isAppDataPath } from './http/auth.js';
@@ -232,6 +233,7 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
   // 5. routes
   app.route('/_emulator', openapiRoutes()); // /_emulator/openapi.json, /_emulator/docs
   app.route('/_emulator', adminRoutes());
+  app.route('/_emulator/ui', uiRoutes());
   mountFamilies(app);
   registerCatalogFallbacks(app, catalog);
 
