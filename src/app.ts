@@ -3,6 +3,8 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { adminRoutes } from '../routes/admin.js';
 import { mountFamilies } from '../routes/index.js';
+import { platformRoutes } from '../routes/platform/index.js';
+import { loadClients, PlatformAuth } from './http/oauth.js';
 import { loadCatalog, registerCatalogFallbacks, type CatalogEntry } from './catalog.js';
 import type { Config } from './config.js';
 import { authenticate, isAppDataPath } from './http/auth.js';
@@ -160,6 +162,8 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
 
   // 5. routes
   app.route('/_emulator', adminRoutes());
+  // Domo's platform API (api.domo.com: /oauth/token, /v1/*), for the official SDKs
+  app.route('/', platformRoutes(new PlatformAuth(registry, loadClients(config))) as unknown as Hono<AppEnv>);
   mountFamilies(app);
   registerCatalogFallbacks(app, catalog);
 
