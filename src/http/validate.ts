@@ -219,7 +219,7 @@ function assertRouteSegments(schema: z.ZodType, params: Record<string, string>, 
     const key = String(i.path[0] ?? '');
     const raw = params[key];
     if (wants(i, 'number') && typeof raw === 'string' && !/^-?\d+(\.\d+)?$/.test(raw.trim())) {
-      throw notFound(`No route for ${method} ${path}`);
+      throw notFound(`Not found: '${raw}' is not a valid ${key}, so no route serves ${method} ${path}`);
     }
   }
 }
