@@ -5,6 +5,8 @@ import { adminRoutes } from '../routes/admin.js';
 import { mountFamilies } from '../routes/index.js';
 import { openapiRoutes } from '../routes/openapi.js';
 import { uiRoutes } from '../routes/ui.js';
+import { platformRoutes } from '../routes/platform/index.js';
+import { loadClients, PlatformAuth } from './http/oauth.js';
 import { loadCatalog, registerCatalogFallbacks, type CatalogEntry } from './catalog.js';
 import type { Config } from './config.js';
 import { authenticate, isAppDataPath } from './http/auth.js';
@@ -234,6 +236,8 @@ export function createApp({ registry, catalog = loadCatalog() }: AppOptions): Ho
   app.route('/_emulator', openapiRoutes()); // /_emulator/openapi.json, /_emulator/docs
   app.route('/_emulator', adminRoutes());
   app.route('/_emulator/ui', uiRoutes());
+  // Domo's platform API (api.domo.com: /oauth/token, /v1/*), for the official SDKs
+  app.route('/', platformRoutes(new PlatformAuth(registry, loadClients(config))) as unknown as Hono<AppEnv>);
   mountFamilies(app);
   registerCatalogFallbacks(app, catalog);
 

@@ -47,6 +47,23 @@ export const optionsSchema = z.object({
   https: z.boolean().default(false),
   /** Where the local CA is kept (default: `<db>/ca`, or `~/.domo-emulator/ca` with an in-memory db). */
   caDir: z.string().min(1).optional(),
+  /**
+   * OAuth clients of the platform API (api.domo.com: /oauth/token, /v1/*), besides fixtures/clients.json:
+   * each bound to an instance and a user (default: the fixtures' admin), with the scopes it may ask for.
+   */
+  clients: z
+    .array(
+      z.object({
+        id: z.string().min(1).max(200),
+        secret: z.string().min(1).max(500),
+        instance: z.string().min(1).max(63).default('default'),
+        userId: z.number().int().positive().optional(),
+        scope: z.array(z.string().min(1)).default(['data', 'user', 'audit', 'dashboard']),
+      }),
+    )
+    .default([]),
+  /** Lifetime of a platform access token, in seconds of the instance clock. */
+  tokenLifetimeSeconds: z.coerce.number().int().min(1).default(3600),
   /** Bound of the per-instance request journal. */
   journalSize: z.coerce.number().int().min(1).max(100_000).default(500),
 });

@@ -24,6 +24,7 @@ const usage = `Usage: domo-emulator [options]      start the emulator
   --fixtures <dir>    fixtures directory                     (env DOMO_EMULATOR_FIXTURES, default built-in)
   --no-seed           load only the admin user and system roles (env DOMO_EMULATOR_NO_SEED=1)
   --token <value>     extra developer token for the admin user, repeatable (env DOMO_EMULATOR_TOKENS, comma-separated)
+  --client <spec>     platform API OAuth client id:secret[:instance[:userId]], repeatable (also fixtures/clients.json)
   --ids <mode>        random | sequential                    (env DOMO_EMULATOR_IDS)
   --freeze-clock <t>  start every instance clock frozen at this ISO time (env DOMO_EMULATOR_FREEZE_CLOCK)
   --max-body <bytes>  largest JSON body (413 above)          (env DOMO_EMULATOR_MAX_BODY, default 10485760)
@@ -48,6 +49,14 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+/** --client id:secret[:instance[:userId]] (a platform API OAuth client). */
+function parseClient(spec: string): { id: string; secret: string; instance?: string; userId?: number } {
+  const [id, secret, instance, userId] = spec.split(':');
+  if (!id || !secret) fail(`--client takes id:secret[:instance[:userId]], got '${spec}'`);
+  if (userId !== undefined && !/^\d+$/.test(userId)) fail(`--client: the user id must be a number, got '${userId}'`);
+  return { id, secret, ...(instance ? { instance } : {}), ...(userId ? { userId: Number(userId) } : {}) };
+}
+
 function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help?: boolean } {
   let values;
   try {
@@ -62,6 +71,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
         fixtures: { type: 'string' },
         'no-seed': { type: 'boolean' },
         token: { type: 'string', multiple: true },
+        client: { type: 'string', multiple: true },
         ids: { type: 'string' },
         'freeze-clock': { type: 'string' },
         'max-body': { type: 'string' },
@@ -111,6 +121,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): EmulatorOptions & { help
     fixtures: fixtures ? resolve(fixtures) : undefined,
     seed: !(values['no-seed'] ?? ['1', 'true'].includes(env.DOMO_EMULATOR_NO_SEED ?? '')),
     tokens: [...envTokens, ...(values.token ?? [])],
+    clients: (values.client ?? []).map(parseClient),
     ids: (values.ids ?? env.DOMO_EMULATOR_IDS) as EmulatorOptions['ids'],
     freezeClock: values['freeze-clock'] ?? env.DOMO_EMULATOR_FREEZE_CLOCK,
     maxBodyBytes: maxBody,

@@ -233,7 +233,7 @@ function assertRouteSegments(schema: z.ZodType, params: Record<string, string>, 
     const key = String(i.path[0] ?? '');
     const raw = params[key];
     if (wants(i, 'number') && typeof raw === 'string' && !/^-?\d+(\.\d+)?$/.test(raw.trim())) {
-      throw notFound(`No route for ${method} ${path}`);
+      throw notFound(`No route for ${method} ${path}: '${raw}' is not a valid ${key}`);
     }
   }
 }

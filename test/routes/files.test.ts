@@ -295,7 +295,7 @@ describe('Files API', () => {
       expectErrorShape(await t.call('PUT', `${base}/999999999`, { raw: 'x' }), 404);
       expect(stored()).toEqual(before);
       // a literal segment where the numeric id goes is no route (a 404), not a validation error
-      expect(expectErrorShape(await t.call('GET', `${base}/abc/details`), 404).message).toBe(`No route for GET ${base}/abc/details`);
+      expect(expectErrorShape(await t.call('GET', `${base}/abc/details`), 404).message).toContain("'abc' is not a valid dataFileId");
       expect(expectErrorShape(await t.call('GET', `${base}/${a}/details?expand=everything`), 400).details?.[0].path).toMatch(/^query\.expand/);
     });
   });
