@@ -27,7 +27,9 @@ export interface Server {
 
 /** Starts `node dist/domo-emulator.mjs` (what `npm start` runs) on a free port with the given extra flags. */
 export async function spawnServer(args: string[] = [], env: Record<string, string> = {}): Promise<Server> {
-  const proc = spawn(process.execPath, [join(root, 'dist', 'domo-emulator.mjs'), '--port', '0', '--log-level', 'warn', ...args], {
+  // BENCH_SERVER_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to the server's node, for profiling a bench
+  const nodeFlags = process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const proc = spawn(process.execPath, [...nodeFlags, join(root, 'dist', 'domo-emulator.mjs'), '--port', '0', '--log-level', 'warn', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

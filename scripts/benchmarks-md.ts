@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../src/paths.js';
 
 const dir = join(packageRoot, 'bench', 'results');
-const order = ['startup', 'throughput', 'datasets', 'queries', 'dataflows', 'appdb', 'files', 'load', 'forks'];
+const order = ['startup', 'throughput', 'datasets', 'scale', 'queries', 'dataflows', 'appdb', 'files', 'load', 'forks'];
 const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.md')) : [];
 files.sort((a, b) => {
   const ia = order.indexOf(a.replace(/\.md$/, ''));
@@ -22,6 +22,7 @@ is asserted by \`npm test\`. Regenerate this file with \`npm run bench:report\` 
 | \`node --import tsx bench/startup.ts\` | spawn to first 200 from \`/_emulator/health\` vs a bare Hono server |
 | \`node --import tsx bench/throughput.ts\` | \`GET /api/identity/v1/users/:id\` requests/s vs a bare Hono route doing one SQLite select |
 | \`node --import tsx bench/datasets.ts\` | 1M-row CSV upload and queries vs papaparse + better-sqlite3 directly |
+| \`node --import tsx bench/scale.ts\` | one 8-column dataset at 1M and 3M rows (10M by argument): ingest rows/s, GROUP BY, ORDER BY/LIMIT, point filter, server peak RSS vs papaparse + better-sqlite3 |
 | \`node --import tsx bench/queries.ts\` | \`/_emulator/health\` latency while heavy dataset SQL runs vs idle; query worker start time |
 | \`node --import tsx bench/dataflows.ts\` | a SQL DataFlow run (JOIN, GROUP BY, commit) vs the same SQL in better-sqlite3 |
 | \`node --import tsx bench/appdb.ts\` | AppDB queries and bulk create vs direct SQLite JSON and mingo |

@@ -40,7 +40,8 @@ export function contentDisposition(fileName: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
-const chunkBytes = 256 * 1024;
+// 1 MiB reads: fewer syscalls and stream hops per 100 MB (the socket writes them whole)
+const chunkBytes = 1024 * 1024;
 
 /** The two operations fileRangeStream needs of an open file. */
 interface OpenFile {

@@ -934,10 +934,14 @@ export class AppDbStore {
     const f = filter ?? { kind: 'const', value: true };
     const compiled = this.compile(c, f);
     if (!compiled.exact) return Buffer.from(`[${this.findDocs(c, f, opts).join(',')}]`);
-    // The LIMIT keeps SQLite from flattening the subquery or dropping its ORDER BY; its rows reach
-    // group_concat in that order (a co-routine), so no second sort is needed.
-    const inner = `SELECT ${this.docSelect(c)} AS doc FROM appdb_documents d WHERE d.collection_key = ${c.key} AND (${compiled.sql}) ORDER BY ${opts.order} LIMIT ? OFFSET ?`;
-    return this.statement(`SELECT CAST('[' || coalesce(group_concat(doc, ','), '') || ']' AS BLOB) FROM (${inner})`)
+    // The inner query sorts and pages only the matching keys (seq): a sort under LIMIT that carried
+    // whole documents cost about twice the direct query. The LIMIT keeps SQLite from flattening the
+    // subquery or dropping its ORDER BY; CROSS JOIN keeps it the outer loop (a co-routine), so each key
+    // is joined back by primary key and its document reaches group_concat in that order.
+    const inner = `SELECT d.seq AS s FROM appdb_documents d WHERE d.collection_key = ${c.key} AND (${compiled.sql}) ORDER BY ${opts.order} LIMIT ? OFFSET ?`;
+    return this.statement(
+      `SELECT CAST('[' || coalesce(group_concat(${this.docSelect(c)}, ','), '') || ']' AS BLOB) FROM (${inner}) AS k CROSS JOIN appdb_documents d ON d.seq = k.s`,
+    )
       .pluck()
       .get(...compiled.params, opts.limit, opts.offset) as Buffer;
   }
