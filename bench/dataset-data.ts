@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import Papa from 'papaparse';
 import { ADMIN_TOKEN, fmt, root } from './lib.js';
+import { mulberry32 as rng } from '../src/rng.js';
 
 export const PARTS = 10;
 
@@ -21,17 +22,6 @@ export const columns = [
   { name: 'sold', type: 'DATE', decl: 'DATE_TEXT' },
   { name: 'created', type: 'DATETIME', decl: 'DATETIME_TEXT' },
 ];
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The CSV parts for `rows` rows, generated once (deterministic) into bench/.data/<name>-<rows>. */
 export async function generate(rows: number, name: string): Promise<string[]> {

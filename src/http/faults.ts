@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApiError } from './errors.js';
+import { mulberry32 } from '../rng.js';
 
 /**
  * Seeded fault injection (POST /_emulator/faults). A rule matches requests by method, path pattern and
@@ -71,18 +72,6 @@ export function pathPattern(pattern: string): RegExp {
   return new RegExp(`^${re}/?$`);
 }
 
-/** mulberry32: a tiny PRNG, one per rule, so a rule's hits depend only on its seed and the matching requests. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Live {
   rule: FaultRule;
   re: RegExp;
@@ -110,7 +99,7 @@ export class FaultSet {
       matched: 0,
       hits: 0,
     };
-    this.rules.set(id, { rule, re: pathPattern(rule.path), next: prng(rule.seed) });
+    this.rules.set(id, { rule, re: pathPattern(rule.path), next: mulberry32(rule.seed) });
     return { ...rule };
   }
 

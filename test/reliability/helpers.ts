@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { expect } from 'vitest';
+import { mulberry32 } from '../../src/rng.js';
 
 export const ADMIN = 'domo-emulator-admin-token';
 export const PEOPLE = '94a4edfa-5926-4f0c-ad1e-a341f53f6113';
@@ -67,14 +68,7 @@ export function peakRssMb(pid: number): number {
 
 /** A small seeded generator (mulberry32): every reliability test is reproducible from its seed. */
 export function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (n: number) => Math.floor(next() * n),
